@@ -1,0 +1,104 @@
+"""Forms validate the shape of input; services decide and save."""
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from engagements.models import Client, Engagement, Stakeholder, User
+from engagements.phases import WORKING_PHASES, Phase
+from engagements.selectors import client_list, consultant_choices
+
+
+class SignInForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
+
+
+class ClientForm(forms.ModelForm):
+    class Meta:
+        model = Client
+        fields = ["name", "industry", "website"]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class EngagementForm(forms.ModelForm):
+    # Declared with empty querysets: building them from the model would query the scoped
+    # manager at import time, when no tenant exists. __init__ sets the real ones.
+    client = forms.ModelChoiceField(queryset=Client.unscoped.none())
+    lead_consultant = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+
+    class Meta:
+        model = Engagement
+        fields = ["client", "name", "lead_consultant", "status", "start_date", "target_date"]
+        widgets = {"start_date": DateInput(), "target_date": DateInput()}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Querysets are set here, not at class level: the tenant scope exists only per request.
+        self.fields["client"].queryset = client_list()
+        self.fields["lead_consultant"].queryset = consultant_choices()
+        self.fields["lead_consultant"].label_from_instance = lambda user: str(user)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, target = data.get("start_date"), data.get("target_date")
+        if start and target and target < start:
+            self.add_error("target_date", "The target date cannot be before the start date.")
+        return data
+
+    def _post_clean(self) -> None:
+        # Skip ModelForm's instance construction and model validation: the service validates
+        # and saves, and the form must not touch the instance it was given.
+        pass
+
+
+class StakeholderForm(forms.ModelForm):
+    class Meta:
+        model = Stakeholder
+        fields = ["name", "email", "title", "role", "is_approver", "has_portal_access"]
+        help_texts = {"is_approver": "Signs off phases in the portal (implies portal access)."}
+
+    def _post_clean(self) -> None:
+        pass
+
+
+class EngagementFilterForm(forms.Form):
+    client = forms.ModelChoiceField(
+        queryset=Client.unscoped.none(),
+        required=False,
+        empty_label="All clients",
+        to_field_name="public_id",
+    )
+    phase = forms.ChoiceField(required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = client_list()
+        self.fields["phase"].choices = [("", "All phases")] + [
+            (p.value, p.label) for p in (*WORKING_PHASES, Phase.CLOSED)
+        ]
+
+
+class InviteConsultantForm(forms.Form):
+    email = forms.EmailField()
+
+
+class AcceptInvitationForm(forms.Form):
+    full_name = forms.CharField(max_length=200, label="Your full name")
+    password1 = forms.CharField(
+        label="Choose a password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label="Repeat the password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", "The two passwords do not match.")
+        return data

@@ -1,0 +1,32 @@
+"""The six phases of the framework, in order, then closed."""
+
+from django.db import models
+
+
+class Phase(models.TextChoices):
+    ONBOARDING = "onboarding", "Onboarding & Alignment"
+    DIAGNOSTIC = "diagnostic", "Diagnostic Workshops"
+    ARCHITECTURE = "architecture", "Systems Architecture"
+    BUILD = "build", "Build, Test & Optimize"
+    LAUNCH = "launch", "Launch & Deployment"
+    ENABLEMENT = "enablement", "Enablement & Ongoing Support"
+    CLOSED = "closed", "Closed"
+
+
+WORKING_PHASES: tuple[Phase, ...] = tuple(p for p in Phase if p is not Phase.CLOSED)
+
+
+def phase_steps(current: str) -> list[dict]:
+    """Each working phase with its state relative to `current`: done, current or upcoming."""
+    order = list(Phase)
+    current_index = order.index(Phase(current))
+    steps = []
+    for index, phase in enumerate(WORKING_PHASES):
+        if index < current_index:
+            state = "done"
+        elif index == current_index:
+            state = "current"
+        else:
+            state = "upcoming"
+        steps.append({"phase": phase, "number": index + 1, "label": phase.label, "state": state})
+    return steps

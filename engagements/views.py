@@ -1,0 +1,252 @@
+"""Workspace pages: owners and consultants run engagements here."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from engagements import selectors, services
+from engagements.access import owner_view, workspace_view
+from engagements.errors import ApplicationError
+from engagements.forms import (
+    ClientForm,
+    EngagementFilterForm,
+    EngagementForm,
+    InviteConsultantForm,
+    StakeholderForm,
+)
+from engagements.models import Engagement, Role, Stakeholder
+
+PAGE_SIZE = 20
+
+
+def _engagement(public_id) -> Engagement:
+    return get_object_or_404(Engagement.objects.select_related("client"), public_id=public_id)
+
+
+def _stakeholder(engagement: Engagement, public_id) -> Stakeholder:
+    return get_object_or_404(
+        Stakeholder.objects.select_related("engagement"), engagement=engagement, public_id=public_id
+    )
+
+
+def _add_error(form: Form, error: ApplicationError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+def _page(request: HttpRequest, items):
+    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@workspace_view
+def dashboard(request: HttpRequest) -> HttpResponse:
+    filters = EngagementFilterForm(request.GET or None)
+    client = phase = None
+    if filters.is_valid():
+        client, phase = filters.cleaned_data["client"], filters.cleaned_data["phase"]
+    engagements = selectors.engagement_list(client=client, phase=phase)
+    page = _page(request, engagements)
+    context = {"filters": filters, "page": page, "is_filtered": bool(client or phase)}
+    if request.htmx:
+        return render(request, "engagements/dashboard.html#engagement-results", context)
+    return render(request, "engagements/dashboard.html", context)
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def client_list(request: HttpRequest) -> HttpResponse:
+    form = ClientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client = services.client_create(firm=request.membership.firm, **form.cleaned_data)
+        except ApplicationError as error:
+            _add_error(form, error)
+        else:
+            messages.success(request, f"Client “{client.name}” added.")
+            return redirect("client_list")
+    page = _page(request, selectors.client_list())
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "engagements/client_list.html", {"form": form, "page": page}, status=status
+    )
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def engagement_create(request: HttpRequest) -> HttpResponse:
+    form = EngagementForm(request.POST or None, initial={"lead_consultant": request.user})
+    if request.method == "POST" and form.is_valid():
+        try:
+            engagement = services.engagement_create(
+                actor=request.user,
+                client=form.cleaned_data["client"],
+                name=form.cleaned_data["name"],
+                lead_consultant=form.cleaned_data["lead_consultant"],
+                start_date=form.cleaned_data["start_date"],
+                target_date=form.cleaned_data["target_date"],
+            )
+        except ApplicationError as error:
+            _add_error(form, error)
+        else:
+            messages.success(request, "Engagement created. Add its stakeholders next.")
+            return redirect("engagement_detail", engagement.public_id)
+    has_clients = selectors.client_list().exists()
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "engagements/engagement_form.html",
+        {"form": form, "engagement": None, "has_clients": has_clients},
+        status=status,
+    )
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def engagement_edit(request: HttpRequest, public_id) -> HttpResponse:
+    engagement = _engagement(public_id)
+    form = EngagementForm(request.POST or None, instance=engagement)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.engagement_update(
+                engagement=engagement, actor=request.user, **form.cleaned_data
+            )
+        except ApplicationError as error:
+            _add_error(form, error)
+        else:
+            messages.success(request, "Engagement saved.")
+            return redirect("engagement_detail", engagement.public_id)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "engagements/engagement_form.html",
+        {"form": form, "engagement": engagement, "has_clients": True},
+        status=status,
+    )
+
+
+def _detail_context(engagement: Engagement, request: HttpRequest, **extra) -> dict:
+    return {
+        "engagement": engagement,
+        "stakeholders": selectors.stakeholder_list(engagement=engagement),
+        "activity": _page(request, selectors.activity_list(engagement=engagement)),
+        "add_form": StakeholderForm(),
+        **extra,
+    }
+
+
+@workspace_view
+def engagement_detail(request: HttpRequest, public_id) -> HttpResponse:
+    engagement = _engagement(public_id)
+    return render(
+        request, "engagements/engagement_detail.html", _detail_context(engagement, request)
+    )
+
+
+@workspace_view
+@require_POST
+def stakeholder_add(request: HttpRequest, public_id) -> HttpResponse:
+    engagement = _engagement(public_id)
+    form = StakeholderForm(request.POST)
+    if form.is_valid():
+        try:
+            stakeholder = services.stakeholder_create(
+                engagement=engagement, actor=request.user, **form.cleaned_data
+            )
+        except ApplicationError as error:
+            _add_error(form, error)
+        else:
+            if not request.htmx:
+                messages.success(request, f"{stakeholder.name} added.")
+                return redirect("engagement_detail", engagement.public_id)
+            form = StakeholderForm()
+    status = 200 if not form.errors else 400
+    context = _detail_context(engagement, request, add_form=form)
+    template = "engagements/engagement_detail.html"
+    # htmx swaps only the stakeholders section; it needs a 200 to swap in the errors.
+    if request.htmx:
+        return render(request, f"{template}#stakeholders", context)
+    return render(request, template, context, status=status)
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def stakeholder_edit(request: HttpRequest, public_id, stakeholder_id) -> HttpResponse:
+    engagement = _engagement(public_id)
+    stakeholder = _stakeholder(engagement, stakeholder_id)
+    form = StakeholderForm(request.POST or None, instance=stakeholder)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.stakeholder_update(
+                stakeholder=stakeholder, actor=request.user, **form.cleaned_data
+            )
+        except ApplicationError as error:
+            _add_error(form, error)
+        else:
+            if request.htmx:
+                return render(
+                    request,
+                    "engagements/engagement_detail.html#stakeholder-row",
+                    {"engagement": engagement, "stakeholder": stakeholder},
+                )
+            messages.success(request, f"{stakeholder.name} saved.")
+            return redirect("engagement_detail", engagement.public_id)
+    context = {"engagement": engagement, "stakeholder": stakeholder, "form": form}
+    if request.htmx:
+        return render(request, "engagements/engagement_detail.html#stakeholder-edit-row", context)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "engagements/stakeholder_edit.html", context, status=status)
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def stakeholder_delete(request: HttpRequest, public_id, stakeholder_id) -> HttpResponse:
+    engagement = _engagement(public_id)
+    stakeholder = _stakeholder(engagement, stakeholder_id)
+    if request.method == "GET":
+        return render(
+            request,
+            "engagements/stakeholder_confirm_delete.html",
+            {"engagement": engagement, "stakeholder": stakeholder},
+        )
+    services.stakeholder_delete(stakeholder=stakeholder, actor=request.user)
+    if request.htmx:
+        return HttpResponse("")
+    messages.success(request, f"{stakeholder.name} removed.")
+    return redirect("engagement_detail", engagement.public_id)
+
+
+@workspace_view
+@require_POST
+def stakeholder_invite(request: HttpRequest, public_id, stakeholder_id) -> HttpResponse:
+    engagement = _engagement(public_id)
+    stakeholder = _stakeholder(engagement, stakeholder_id)
+    try:
+        services.stakeholder_invite(stakeholder=stakeholder, actor=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Portal invitation sent to {stakeholder.email}.")
+    return redirect("engagement_detail", engagement.public_id)
+
+
+@owner_view
+@require_http_methods(["GET", "POST"])
+def team(request: HttpRequest) -> HttpResponse:
+    form = InviteConsultantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consultant_invite(inviter=request.membership, email=form.cleaned_data["email"])
+        except ApplicationError as error:
+            _add_error(form, error)
+        else:
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            return redirect("team")
+    context = {
+        "form": form,
+        "members": selectors.team_list(),
+        "pending": selectors.pending_invitation_list(role=Role.CONSULTANT),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "engagements/team.html", context, status=status)
