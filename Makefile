@@ -19,8 +19,9 @@ run: $(STAMP)
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# Tests run with DEBUG off, as production does; they need only a throwaway key.
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	SECRET_KEY=$${SECRET_KEY:-tests-only-not-a-secret} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 worker: $(STAMP)
 	$(BIN)/celery -A config worker --loglevel=info
