@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test import Client as HttpClient
 
-from engagements.models import Client, Engagement, Firm, Membership, Role, Stakeholder, User
+from engagements.models import Client, Engagement, Firm, Role, Stakeholder, User
 from engagements.tenancy import tenant_scope
 from tests.factories import (
     ClientFactory,
@@ -19,7 +19,6 @@ from tests.factories import (
     FirmFactory,
     MembershipFactory,
     StakeholderFactory,
-    UserFactory,
 )
 
 
