@@ -1,8 +1,4 @@
 """Personas (STYLE.md): owner and consultant of firm A, the client approver and a client user of
-
-import os
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server browser tests
 another client of firm A, a consultant of firm B."""
 
 from dataclasses import dataclass

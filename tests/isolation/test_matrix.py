@@ -1,0 +1,366 @@
+"""The tenant isolation matrix: every workspace and portal URL, for every persona, both methods.
+
+The matrix is data (`MATRIX`); one parametrized test runs it. A URL added to
+`engagements.urls.workspace_patterns` or `portal_patterns` without a row for every persona fails
+`test_every_workspace_and_portal_url_is_in_the_matrix`.
+
+Personas allowed in post empty data (the view must answer with its form, not a 404). Personas
+refused post a *valid* payload, so a broken guard would show up as a changed row; after any
+refused request, firm A's data must be exactly as before.
+"""
+
+import uuid
+from dataclasses import dataclass
+from enum import Enum
+
+import pytest
+from django.db.models import Model
+from django.http import HttpResponse
+from django.urls import URLPattern, reverse
+
+from engagements import urls as engagement_urls
+from engagements.models import (
+    ActivityEvent,
+    Client,
+    Engagement,
+    Invitation,
+    Membership,
+    OutboundEmail,
+    Role,
+    Stakeholder,
+    User,
+)
+from tests.conftest import World, signed_in
+from tests.factories import MembershipFactory, StakeholderFactory
+
+LOGIN_PREFIX = "/accounts/login/"
+
+FIRM_A_DATA = ("Xylo sales system", "Xylo Corp", "Yonder")
+FIRM_A_STAFF_EMAILS = ("alice@alpha.example", "bob@alpha.example")
+
+PERSONAS = ("owner", "consultant", "approver", "other_client_user", "consultant_b", "anonymous")
+FIRM_A_STAFF = ("owner", "consultant")
+
+PERSONA_NAMES = {
+    "owner": "the firm owner",
+    "consultant": "a consultant",
+    "approver": "the client approver",
+    "other_client_user": "a user of another client",
+    "consultant_b": "a consultant of another firm",
+    "owner_b": "the owner of another firm",
+    "anonymous": "an anonymous visitor",
+}
+
+
+class Outcome(Enum):
+    ALLOWED = "is allowed"
+    NOT_FOUND = "gets 404"
+    LOGIN = "is sent to sign in"
+
+
+@dataclass(frozen=True)
+class Case:
+    url_name: str
+    method: str  # "GET" or "POST"
+    persona: str
+    outcome: Outcome
+    contains: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        words = (
+            f"{PERSONA_NAMES[self.persona]} {self.outcome.value} on {self.method} {self.url_name}"
+        )
+        if self.excludes:
+            words += " and sees none of the others' data"
+        return words.replace(" ", "_")
+
+
+def _cases(url_name: str, methods: tuple[str, ...], **outcomes) -> list[Case]:
+    """One row per method and persona; an outcome is an Outcome or (Outcome, contains, excludes)."""
+    rows = []
+    for method in methods:
+        for persona, outcome in outcomes.items():
+            contains: tuple[str, ...] = ()
+            excludes: tuple[str, ...] = ()
+            if isinstance(outcome, tuple):
+                outcome, contains, excludes = outcome
+            rows.append(Case(url_name, method, persona, outcome, contains, excludes))
+    return rows
+
+
+ALLOWED, NOT_FOUND, LOGIN = Outcome.ALLOWED, Outcome.NOT_FOUND, Outcome.LOGIN
+
+
+def _workspace_object_url(url_name: str, methods: tuple[str, ...]) -> list[Case]:
+    return _cases(
+        url_name,
+        methods,
+        owner=ALLOWED,
+        consultant=ALLOWED,
+        approver=NOT_FOUND,
+        other_client_user=NOT_FOUND,
+        consultant_b=NOT_FOUND,
+        anonymous=LOGIN,
+    )
+
+
+def _workspace_list_url(url_name: str, methods: tuple[str, ...], **firm_a_sees) -> list[Case]:
+    """A page without an object: another firm's consultant reaches it, but sees only their firm."""
+    return _cases(
+        url_name,
+        methods,
+        **{
+            "owner": firm_a_sees.get("owner", ALLOWED),
+            "consultant": firm_a_sees.get("consultant", ALLOWED),
+            "approver": NOT_FOUND,
+            "other_client_user": NOT_FOUND,
+            "consultant_b": (ALLOWED, firm_a_sees.get("b_contains", ()), FIRM_A_DATA),
+            "anonymous": LOGIN,
+        },
+    )
+
+
+GET, POST, BOTH = ("GET",), ("POST",), ("GET", "POST")
+SEES_ITS_ENGAGEMENT = (ALLOWED, ("Xylo sales system",), ("Beta secret deal",))
+
+MATRIX: list[Case] = [
+    # Workspace: pages without an object.
+    *_workspace_list_url(
+        "dashboard",
+        GET,
+        owner=SEES_ITS_ENGAGEMENT,
+        consultant=SEES_ITS_ENGAGEMENT,
+        b_contains=("Beta secret deal",),
+    ),
+    *_workspace_list_url("client_list", BOTH),
+    *_workspace_list_url("engagement_create", BOTH),
+    # Workspace: pages of firm A's engagement and its stakeholder.
+    *_workspace_object_url("engagement_detail", GET),
+    *_workspace_object_url("engagement_edit", BOTH),
+    *_workspace_object_url("stakeholder_add", POST),
+    *_workspace_object_url("stakeholder_edit", BOTH),
+    *_workspace_object_url("stakeholder_delete", BOTH),
+    *_workspace_object_url("stakeholder_invite", POST),
+    # Team: firm owners only. A consultant of firm B is not an owner, so 404 like firm A's
+    # consultant; the owner of firm B reaches their own team page only.
+    *_cases(
+        "team",
+        BOTH,
+        owner=ALLOWED,
+        consultant=NOT_FOUND,
+        approver=NOT_FOUND,
+        other_client_user=NOT_FOUND,
+        consultant_b=NOT_FOUND,
+        owner_b=(ALLOWED, (), FIRM_A_STAFF_EMAILS),
+        anonymous=LOGIN,
+    ),
+    # Portal: client users only, each seeing only their own engagements.
+    *_cases(
+        "portal_home",
+        GET,
+        owner=NOT_FOUND,
+        consultant=NOT_FOUND,
+        approver=(ALLOWED, ("Xylo sales system",), ("Yonder rollout",)),
+        other_client_user=(ALLOWED, ("Yonder rollout",), ("Xylo sales system",)),
+        consultant_b=NOT_FOUND,
+        anonymous=LOGIN,
+    ),
+    *_cases(
+        "portal_engagement",
+        GET,
+        owner=NOT_FOUND,
+        consultant=NOT_FOUND,
+        approver=(ALLOWED, ("Xylo sales system",), ()),
+        other_client_user=NOT_FOUND,
+        consultant_b=NOT_FOUND,
+        anonymous=LOGIN,
+    ),
+]
+
+
+def persona(world: World, name: str) -> User | None:
+    if name == "anonymous":
+        return None
+    if name == "owner_b":
+        return MembershipFactory(
+            firm=world.firm_b, role=Role.OWNER, user__email="dana@beta.example"
+        ).user
+    return getattr(world, name)
+
+
+def _pattern(url_name: str) -> URLPattern:
+    return next(
+        pattern
+        for pattern in (*engagement_urls.workspace_patterns, *engagement_urls.portal_patterns)
+        if pattern.name == url_name
+    )
+
+
+def url_for(world: World, url_name: str) -> str:
+    """The URL of firm A's engagement and of its (non-portal) stakeholder."""
+    values = {
+        "public_id": world.engagement.public_id,
+        "stakeholder_id": world.rep_stakeholder.public_id,
+    }
+    kwargs = {key: values[key] for key in _pattern(url_name).pattern.converters}
+    return reverse(url_name, kwargs=kwargs)
+
+
+def hostile_payload(world: World, url_name: str) -> dict:
+    """Valid data for each form: if a guard let it through, firm A's data would change."""
+    engagement_fields = {
+        "client": world.client_x.pk,
+        "name": "Taken over",
+        "status": "cancelled",
+    }
+    stakeholder_fields = {"name": "Mallory", "email": "mallory@evil.example", "role": "rep"}
+    return {
+        "client_list": {"name": "Intruder Ltd"},
+        "team": {"email": "newhire@evil.example"},
+        "engagement_create": engagement_fields,
+        "engagement_edit": engagement_fields,
+        "stakeholder_add": {**stakeholder_fields, "has_portal_access": "on"},
+        "stakeholder_edit": stakeholder_fields,
+    }.get(url_name, {})
+
+
+def firm_a_state(world: World) -> list:
+    """Every firm A row of every tenant table, for before/after comparison."""
+    models: list[type[Model]] = [
+        Client,
+        Engagement,
+        Stakeholder,
+        Invitation,
+        Membership,
+        ActivityEvent,
+        OutboundEmail,
+    ]
+    return [
+        list(model.unscoped.filter(firm=world.firm_a).order_by("pk").values()) for model in models
+    ]
+
+
+def assert_outcome(case: Case, response: HttpResponse) -> None:
+    location = response.headers.get("Location", "")
+    if case.outcome is Outcome.NOT_FOUND:
+        assert response.status_code == 404
+    elif case.outcome is Outcome.LOGIN:
+        assert response.status_code == 302
+        assert location.startswith(LOGIN_PREFIX)
+    elif case.method == "GET":
+        assert response.status_code == 200
+    else:
+        assert response.status_code in (200, 302, 400)
+        assert not location.startswith(LOGIN_PREFIX)
+    body = response.content.decode()
+    for text in case.contains:
+        assert text in body
+    for text in case.excludes:
+        assert text not in body
+
+
+@pytest.mark.parametrize("case", MATRIX, ids=str)
+def test_isolation_matrix(world, case):
+    http = signed_in(persona(world, case.persona))
+    url = url_for(world, case.url_name)
+    before = firm_a_state(world)
+
+    if case.method == "GET":
+        response = http.get(url)
+    elif case.outcome is Outcome.ALLOWED and case.persona in FIRM_A_STAFF:
+        response = http.post(url, {})
+    else:
+        response = http.post(url, hostile_payload(world, case.url_name))
+
+    assert_outcome(case, response)
+    if case.outcome is not Outcome.ALLOWED or case.persona not in FIRM_A_STAFF:
+        assert firm_a_state(world) == before
+
+
+def test_every_workspace_and_portal_url_is_in_the_matrix():
+    covered = {(case.url_name, case.persona) for case in MATRIX}
+    names = [
+        pattern.name
+        for pattern in (*engagement_urls.workspace_patterns, *engagement_urls.portal_patterns)
+    ]
+    assert all(names), "every workspace and portal URL needs a name"
+    missing = sorted(
+        (name, who) for name in names for who in PERSONAS if (name, who) not in covered
+    )
+    assert missing == []
+
+
+@pytest.mark.parametrize("who", ["consultant_b", "approver", "other_client_user", "anonymous"])
+def test_a_forbidden_persona_cannot_delete_a_stakeholder(world, who):
+    http = signed_in(persona(world, who))
+
+    http.post(url_for(world, "stakeholder_delete"))
+
+    assert Stakeholder.unscoped.filter(pk=world.rep_stakeholder.pk).exists()
+
+
+def test_a_consultant_gets_404_on_an_unknown_engagement_id(world):
+    response = signed_in(world.consultant).get(reverse("engagement_detail", args=[uuid.uuid4()]))
+
+    assert response.status_code == 404
+
+
+def test_the_404_page_says_page_not_found(world):
+    response = signed_in(world.consultant_b).get(url_for(world, "engagement_detail"))
+
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+    assert "Xylo" not in response.content.decode()
+
+
+def test_a_consultant_gets_404_on_another_firms_engagement(world):
+    url = reverse("engagement_detail", args=[world.engagement_b.public_id])
+
+    assert signed_in(world.consultant).get(url).status_code == 404
+
+
+def test_a_stakeholder_of_another_engagement_gets_404_under_this_engagement(world):
+    other = StakeholderFactory(engagement=world.engagement_y, name="Olga Other")
+    url = reverse("stakeholder_edit", args=[world.engagement.public_id, other.public_id])
+
+    assert signed_in(world.consultant).get(url).status_code == 404
+
+
+def test_a_client_user_who_is_not_a_stakeholder_gets_404_on_the_portal_engagement(world):
+    outsider = MembershipFactory(firm=world.firm_a, role=Role.CLIENT, client=world.client_x).user
+
+    response = signed_in(outsider).get(url_for(world, "portal_engagement"))
+
+    assert response.status_code == 404
+
+
+def test_a_stakeholder_without_portal_access_gets_404_on_the_portal_engagement(world):
+    user = MembershipFactory(firm=world.firm_a, role=Role.CLIENT, client=world.client_x).user
+    StakeholderFactory(
+        engagement=world.engagement, email=user.email, user=user, has_portal_access=False
+    )
+
+    response = signed_in(user).get(url_for(world, "portal_engagement"))
+
+    assert response.status_code == 404
+
+
+def test_a_user_of_another_client_linked_to_this_engagement_still_gets_404(world):
+    StakeholderFactory(
+        engagement=world.engagement,
+        email=world.other_client_user.email,
+        user=world.other_client_user,
+        has_portal_access=True,
+    )
+
+    response = signed_in(world.other_client_user).get(url_for(world, "portal_engagement"))
+
+    assert response.status_code == 404
+
+
+def test_the_portal_stakeholder_page_does_not_list_another_clients_engagement(world):
+    response = signed_in(world.approver).get(url_for(world, "portal_engagement"))
+
+    assert response.status_code == 200
+    assert "Yonder" not in response.content.decode()
