@@ -15,6 +15,8 @@ class SignInForm(AuthenticationForm):
 
 
 class ClientForm(forms.ModelForm):
+    website = forms.URLField(required=False, assume_scheme="https")
+
     class Meta:
         model = Client
         fields = ["name", "industry", "website"]

@@ -4,6 +4,7 @@ another client of firm A, a consultant of firm B."""
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
 from django.test import Client as HttpClient
 
@@ -116,6 +117,15 @@ def firm_a_scope(world):
         yield world
 
 
+# Tests run with DEBUG off like production, but over plain HTTP, without collectstatic, and with
+# a fast password hash. Set once for the session: the live server's middleware reads them at start.
+django_settings.SECURE_SSL_REDIRECT = False
+django_settings.STORAGES = {
+    **django_settings.STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 requires_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)"
 )
@@ -128,18 +138,6 @@ def committed(django_capture_on_commit_callbacks):
     Each test runs inside a transaction that never commits, so on-commit work must be let out.
     """
     return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-@pytest.fixture(autouse=True)
-def _plain_http_and_static(settings):
-    """Tests run with DEBUG off like production, but over plain HTTP and without collectstatic."""
-    settings.SECURE_SSL_REDIRECT = False
-    # A deliberately slow hash protects real passwords; tests only need a correct one.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
 
 
 @pytest.fixture(autouse=True)

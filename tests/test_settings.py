@@ -31,6 +31,7 @@ SETTINGS_VARIABLES = (
     "SECURE_HSTS_PRELOAD",
     "STATIC_ROOT",
     "MEDIA_ROOT",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",  # set for the browser tests; a deploy check rightly refuses it
 )
 
 READ_SETTINGS = """
