@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class EngagementsConfig(AppConfig):
     name = "engagements"
     verbose_name = "Engagements"
+
+    def ready(self) -> None:
+        from engagements import gate, registry
+
+        # Phase 1 lives in this app; phases 2–6 register from their own apps.
+        registry.register(gate.SPEC)

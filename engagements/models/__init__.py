@@ -1,5 +1,21 @@
 from engagements.models.accounts import Client, Firm, Invitation, Membership, Role, User
 from engagements.models.base import TenantManager, TenantModel
+from engagements.models.charter import (
+    Cadence,
+    Charter,
+    HeadcountLine,
+    Meeting,
+    Milestone,
+    PainPoint,
+    RaciAssignment,
+    Responsibility,
+    RoleExclusion,
+    SalesMotion,
+    Severity,
+    SuccessMetric,
+    Tool,
+    ToolCategory,
+)
 from engagements.models.engagement import (
     ActivityEvent,
     ActivityKind,
@@ -8,23 +24,51 @@ from engagements.models.engagement import (
     Stakeholder,
     StakeholderRole,
 )
+from engagements.models.gates import (
+    Decision,
+    PhaseState,
+    PhaseStatus,
+    RequestStatus,
+    SignoffDecision,
+    SignoffRequest,
+)
 from engagements.models.outbox import EmailStatus, OutboundEmail
 
 __all__ = [
     "ActivityEvent",
     "ActivityKind",
+    "Cadence",
+    "Charter",
     "Client",
+    "Decision",
     "EmailStatus",
     "Engagement",
     "EngagementStatus",
     "Firm",
+    "HeadcountLine",
     "Invitation",
+    "Meeting",
     "Membership",
+    "Milestone",
     "OutboundEmail",
+    "PainPoint",
+    "PhaseState",
+    "PhaseStatus",
+    "RaciAssignment",
+    "RequestStatus",
+    "Responsibility",
     "Role",
+    "RoleExclusion",
+    "SalesMotion",
+    "Severity",
+    "SignoffDecision",
+    "SignoffRequest",
     "Stakeholder",
     "StakeholderRole",
+    "SuccessMetric",
     "TenantManager",
     "TenantModel",
+    "Tool",
+    "ToolCategory",
     "User",
 ]

@@ -99,6 +99,15 @@ class ActivityKind(models.TextChoices):
     STAKEHOLDER_REMOVED = "stakeholder_removed", "Stakeholder removed"
     PORTAL_INVITATION_SENT = "portal_invitation_sent", "Portal invitation sent"
     PORTAL_INVITATION_ACCEPTED = "portal_invitation_accepted", "Portal invitation accepted"
+    CHARTER_CHANGED = "charter_changed", "Charter changed"
+    SIGNOFF_REQUESTED = "signoff_requested", "Sign-off requested"
+    SIGNOFF_APPROVED = "signoff_approved", "Sign-off approved"
+    SIGNOFF_REJECTED = "signoff_rejected", "Sign-off rejected"
+    SIGNOFF_STALE = "signoff_stale", "Sign-off request went stale"
+    PHASE_SIGNED_OFF = "phase_signed_off", "Phase signed off"
+    PHASE_REOPENED = "phase_reopened", "Phase reopened"
+    PHASE_NEEDS_RECONFIRMATION = "phase_needs_reconfirmation", "Phase needs re-confirmation"
+    PHASE_ADVANCED = "phase_advanced", "Engagement advanced"
 
 
 class ActivityEvent(TenantModel):

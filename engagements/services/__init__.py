@@ -27,6 +27,7 @@ from engagements.models import (
     Membership,
     OutboundEmail,
     Role,
+    SignoffDecision,
     Stakeholder,
     User,
 )
@@ -179,6 +180,7 @@ def stakeholder_create(
         kind=ActivityKind.STAKEHOLDER_ADDED,
         message=f"{actor} added {stakeholder.name} ({stakeholder.get_role_display()}).",
     )
+    _refresh_signoffs(engagement, actor)
     return stakeholder
 
 
@@ -202,12 +204,18 @@ def stakeholder_update(*, stakeholder: Stakeholder, actor: User, **changes) -> S
         kind=ActivityKind.STAKEHOLDER_UPDATED,
         message=f"{actor} updated {stakeholder.name}.",
     )
+    _refresh_signoffs(stakeholder.engagement, actor)
     return stakeholder
 
 
 @transaction.atomic
 def stakeholder_delete(*, stakeholder: Stakeholder, actor: User) -> None:
     engagement, name = stakeholder.engagement, stakeholder.name
+    if SignoffDecision.objects.filter(stakeholder=stakeholder).exists():
+        raise ApplicationError(
+            f"{name} has decided on a sign-off, and that record must stay. "
+            "Remove their approver flag instead."
+        )
     stakeholder.delete()
     activity_record(
         engagement=engagement,
@@ -215,6 +223,14 @@ def stakeholder_delete(*, stakeholder: Stakeholder, actor: User) -> None:
         kind=ActivityKind.STAKEHOLDER_REMOVED,
         message=f"{actor} removed {name}.",
     )
+    _refresh_signoffs(engagement, actor)
+
+
+def _refresh_signoffs(engagement: Engagement, actor: User) -> None:
+    """Stakeholders are part of Phase 1's snapshot (roles, approvers, RACI)."""
+    from engagements.services.signoffs import signoff_refresh_staleness
+
+    signoff_refresh_staleness(engagement=engagement, actor=actor)
 
 
 # --- invitations -----------------------------------------------------------------------------

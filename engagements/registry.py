@@ -1,0 +1,44 @@
+"""The phase registry: each phase app declares its gate here from its AppConfig.ready.
+
+`engagements` never imports a phase app; a phase whose app has not registered shows as
+"not available" instead of breaking the pages.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from engagements.phases import Phase
+
+
+@dataclass(frozen=True)
+class Check:
+    """One readiness rule, in words a consultant can act on."""
+
+    passed: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class PhaseSpec:
+    phase: Phase
+    readiness: Callable[..., list[Check]]
+    """readiness(engagement) -> every check, passed or not."""
+    snapshot: Callable[..., dict]
+    """snapshot(engagement) -> the phase's artifacts as JSON-ready data: {section: [item, …]}."""
+    workspace_url_name: str
+    portal_url_name: str
+
+
+_specs: dict[Phase, PhaseSpec] = {}
+
+
+def register(spec: PhaseSpec) -> None:
+    _specs[spec.phase] = spec
+
+
+def spec_for(phase: str) -> PhaseSpec | None:
+    return _specs.get(Phase(phase))
+
+
+def is_available(phase: str) -> bool:
+    return Phase(phase) in _specs
