@@ -3,9 +3,30 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from engagements.models import Client, Engagement, Stakeholder, User
+from engagements.models import (
+    Charter,
+    Client,
+    Engagement,
+    HeadcountLine,
+    Meeting,
+    Milestone,
+    PainPoint,
+    RoleExclusion,
+    Stakeholder,
+    StakeholderRole,
+    SuccessMetric,
+    Tool,
+    User,
+)
 from engagements.phases import WORKING_PHASES, Phase
 from engagements.selectors import client_list, consultant_choices
+
+
+class ShapeOnlyModelForm(forms.ModelForm):
+    """A ModelForm that validates input but never touches its instance: services save."""
+
+    def _post_clean(self) -> None:
+        pass
 
 
 class SignInForm(AuthenticationForm):
@@ -26,7 +47,7 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class EngagementForm(forms.ModelForm):
+class EngagementForm(ShapeOnlyModelForm):
     # Declared with empty querysets: building them from the model would query the scoped
     # manager at import time, when no tenant exists. __init__ sets the real ones.
     client = forms.ModelChoiceField(queryset=Client.unscoped.none())
@@ -51,20 +72,12 @@ class EngagementForm(forms.ModelForm):
             self.add_error("target_date", "The target date cannot be before the start date.")
         return data
 
-    def _post_clean(self) -> None:
-        # Skip ModelForm's instance construction and model validation: the service validates
-        # and saves, and the form must not touch the instance it was given.
-        pass
 
-
-class StakeholderForm(forms.ModelForm):
+class StakeholderForm(ShapeOnlyModelForm):
     class Meta:
         model = Stakeholder
         fields = ["name", "email", "title", "role", "is_approver", "has_portal_access"]
         help_texts = {"is_approver": "Signs off phases in the portal (implies portal access)."}
-
-    def _post_clean(self) -> None:
-        pass
 
 
 class EngagementFilterForm(forms.Form):
@@ -104,3 +117,101 @@ class AcceptInvitationForm(forms.Form):
         if data.get("password1") and data.get("password1") != data.get("password2"):
             self.add_error("password2", "The two passwords do not match.")
         return data
+
+
+# --- Phase 1: the alignment charter ------------------------------------------------------------
+
+
+class CharterSummaryForm(ShapeOnlyModelForm):
+    class Meta:
+        model = Charter
+        fields = [
+            "current_process",
+            "sales_motion",
+            "goals",
+            "project_purpose",
+            "scope_in",
+            "scope_out",
+        ]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 3})
+            for name in ["current_process", "goals", "project_purpose", "scope_in", "scope_out"]
+        }
+
+
+class HeadcountForm(ShapeOnlyModelForm):
+    class Meta:
+        model = HeadcountLine
+        fields = ["role", "team", "headcount"]
+
+
+class ToolForm(ShapeOnlyModelForm):
+    class Meta:
+        model = Tool
+        fields = [
+            "name",
+            "category",
+            "monthly_cost",
+            "seats",
+            "owner",
+            "satisfaction",
+            "is_system_of_record",
+        ]
+
+
+class PainPointForm(ShapeOnlyModelForm):
+    class Meta:
+        model = PainPoint
+        fields = ["role", "description", "severity"]
+
+
+class SuccessMetricForm(ShapeOnlyModelForm):
+    class Meta:
+        model = SuccessMetric
+        fields = ["name", "unit", "baseline", "target", "measurement", "due_date"]
+        widgets = {"due_date": DateInput()}
+
+
+class MilestoneForm(ShapeOnlyModelForm):
+    class Meta:
+        model = Milestone
+        fields = ["phase", "title", "due_date"]
+        widgets = {"due_date": DateInput()}
+
+
+class MeetingForm(ShapeOnlyModelForm):
+    attendee_roles = forms.MultipleChoiceField(
+        choices=StakeholderRole.choices, widget=forms.CheckboxSelectMultiple, label="Attendee roles"
+    )
+
+    class Meta:
+        model = Meeting
+        fields = ["name", "attendee_roles", "cadence", "channel"]
+
+
+class RoleExclusionForm(ShapeOnlyModelForm):
+    class Meta:
+        model = RoleExclusion
+        fields = ["role", "reason"]
+        labels = {"role": "Role out of scope", "reason": "Why it is out of scope"}
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label="Why reopen it?", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000
+    )
+
+
+class ApproveForm(forms.Form):
+    typed_name = forms.CharField(label="Type your full name to approve", max_length=200)
+    comment = forms.CharField(
+        label="Comment (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    reviewed_digest = forms.CharField(widget=forms.HiddenInput)
+
+
+class RejectForm(forms.Form):
+    comment = forms.CharField(
+        label="Why do you reject it?", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+    reviewed_digest = forms.CharField(widget=forms.HiddenInput)

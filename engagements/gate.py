@@ -44,23 +44,28 @@ def readiness(engagement: Engagement) -> list[Check]:
     return [
         Check(
             any(s.is_approver for s in stakeholders),
+            "An approver is named.",
             "Name at least one stakeholder as approver: someone must sign off for the client.",
         ),
         Check(
             has_metric,
+            "A success metric has a baseline and a target.",
             "Add at least one success metric with both a baseline and a target.",
         ),
         Check(
             not missing_roles,
+            "Leadership, managers, reps and ops are all covered or explained.",
             "Add stakeholders for every role, or say in the scope why a role is out: "
             f"missing {', '.join(missing_roles)}.",
         ),
         Check(
             not missing_phases,
+            "The timeline has a milestone for every phase.",
             f"Give the timeline a milestone for every phase: missing {', '.join(missing_phases)}.",
         ),
         Check(
             Meeting.objects.filter(engagement=engagement).exists(),
+            "A communication rhythm is set.",
             "Add at least one communication rhythm (a recurring meeting or update).",
         ),
     ]

@@ -17,7 +17,10 @@ WORKING_PHASES: tuple[Phase, ...] = tuple(p for p in Phase if p is not Phase.CLO
 
 
 def phase_steps(current: str) -> list[dict]:
-    """Each working phase with its state relative to `current`: done, current or upcoming."""
+    """Each working phase with its state relative to `current` (done, current or upcoming),
+    whether its app has registered, and its page names in the workspace and the portal."""
+    from engagements import registry
+
     order = list(Phase)
     current_index = order.index(Phase(current))
     steps = []
@@ -28,5 +31,16 @@ def phase_steps(current: str) -> list[dict]:
             state = "current"
         else:
             state = "upcoming"
-        steps.append({"phase": phase, "number": index + 1, "label": phase.label, "state": state})
+        spec = registry.spec_for(phase)
+        steps.append(
+            {
+                "phase": phase,
+                "number": index + 1,
+                "label": phase.label,
+                "state": state,
+                "available": spec is not None,
+                "workspace_url_name": spec.workspace_url_name if spec else None,
+                "portal_url_name": spec.portal_url_name if spec else None,
+            }
+        )
     return steps

@@ -1,11 +1,31 @@
 """The client portal: client users see their own engagements, and nothing else."""
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from engagements import selectors
+from engagements import registry, selectors
 from engagements.access import portal_view
-from engagements.models import Engagement
+from engagements.errors import ApplicationError
+from engagements.forms import ApproveForm, RejectForm
+from engagements.models import (
+    Charter,
+    Decision,
+    Engagement,
+    HeadcountLine,
+    Meeting,
+    Milestone,
+    PainPoint,
+    RaciAssignment,
+    RequestStatus,
+    RoleExclusion,
+    SignoffRequest,
+    SuccessMetric,
+    Tool,
+)
+from engagements.phases import Phase
+from engagements.services import signoffs
 
 
 def _portal_engagement(request: HttpRequest, public_id) -> Engagement:
@@ -37,3 +57,106 @@ def portal_engagement(request: HttpRequest, public_id) -> HttpResponse:
         "activity": selectors.activity_list(engagement=engagement, client_view=True)[:20],
     }
     return render(request, "portal/engagement.html", context)
+
+
+# --- Phase 1 and sign-off -------------------------------------------------------------------
+
+
+def _charter_context(engagement: Engagement, me) -> dict:
+    charter = Charter.objects.filter(engagement=engagement).first()
+    raci = RaciAssignment.objects.filter(engagement=engagement).select_related("stakeholder")
+    context = {
+        "engagement": engagement,
+        "me": me,
+        "charter": charter,
+        "milestones": Milestone.objects.filter(engagement=engagement),
+        "metrics": SuccessMetric.objects.filter(engagement=engagement),
+        "my_responsibilities": [r for r in raci if r.stakeholder_id == me.pk],
+        "meetings": [
+            m for m in Meeting.objects.filter(engagement=engagement) if me.role in m.attendee_roles
+        ],
+    }
+    if me.is_approver:
+        context.update(
+            full_charter=True,
+            tools=Tool.objects.filter(engagement=engagement),
+            pain_points=PainPoint.objects.filter(engagement=engagement),
+            headcount=HeadcountLine.objects.filter(engagement=engagement),
+            all_meetings=Meeting.objects.filter(engagement=engagement),
+            exclusions=RoleExclusion.objects.filter(engagement=engagement),
+            raci=raci,
+        )
+    return context
+
+
+def _signoff_context(engagement: Engagement, me, phase: str, **forms) -> dict:
+    gate = selectors.gate_overview(engagement=engagement, phase=phase)
+    request = gate["request"]
+    mine = next((p for p in gate["progress"] if p["stakeholder"].pk == me.pk), None)
+    return {
+        "gate": gate,
+        "is_my_decision": bool(request and me.is_approver and mine),
+        "i_approved": bool(mine and mine["approved"]),
+        "approve_form": forms.get("approve_form")
+        or ApproveForm(initial={"reviewed_digest": gate["live_digest"]}),
+        "reject_form": forms.get("reject_form")
+        or RejectForm(initial={"reviewed_digest": gate["live_digest"]}),
+        "decisions": selectors.signoff_decisions(request=gate["last_closed"])
+        if gate["last_closed"]
+        else [],
+    }
+
+
+@portal_view
+def portal_onboarding(request: HttpRequest, public_id) -> HttpResponse:
+    engagement = _portal_engagement(request, public_id)
+    me = selectors.portal_stakeholder_for(membership=request.membership, engagement=engagement)
+    context = {
+        **_charter_context(engagement, me),
+        **_signoff_context(engagement, me, Phase.ONBOARDING),
+    }
+    return render(request, "portal/onboarding.html", context)
+
+
+@portal_view
+@require_POST
+def portal_signoff_decide(request: HttpRequest, public_id, phase: str) -> HttpResponse:
+    engagement = _portal_engagement(request, public_id)
+    spec = registry.spec_for(phase) if phase in Phase.values else None
+    if spec is None:
+        raise Http404
+    me = selectors.portal_stakeholder_for(membership=request.membership, engagement=engagement)
+    signoff = SignoffRequest.objects.filter(
+        engagement=engagement, phase=phase, status=RequestStatus.OPEN
+    ).first()
+    if signoff is None or not me.is_approver:
+        messages.error(request, "There is no open sign-off request for you to decide on.")
+        return redirect(spec.portal_url_name, engagement.public_id)
+    decision = request.POST.get("decision")
+    form_class = ApproveForm if decision == Decision.APPROVE else RejectForm
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            signoffs.signoff_decide(
+                request=signoff,
+                stakeholder=me,
+                decision=Decision.APPROVE if decision == Decision.APPROVE else Decision.REJECT,
+                reviewed_digest=form.cleaned_data["reviewed_digest"],
+                typed_name=form.cleaned_data.get("typed_name", ""),
+                comment=form.cleaned_data.get("comment", ""),
+                ip_address=request.META.get("REMOTE_ADDR"),
+                user_agent=request.headers.get("user-agent", ""),
+            )
+        except ApplicationError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            verb = "approved" if decision == Decision.APPROVE else "rejected"
+            messages.success(request, f"You {verb} {Phase(phase).label}. Thank you.")
+            return redirect(spec.portal_url_name, engagement.public_id)
+    form_key = "approve_form" if form_class is ApproveForm else "reject_form"
+    context = {
+        **_charter_context(engagement, me),
+        **_signoff_context(engagement, me, phase, **{form_key: form}),
+        "open_form": form_key,
+    }
+    return render(request, "portal/onboarding.html", context, status=400)

@@ -12,10 +12,16 @@ from engagements.phases import Phase
 
 @dataclass(frozen=True)
 class Check:
-    """One readiness rule, in words a consultant can act on."""
+    """One readiness rule: a short label when it passes, and when it fails, what to do about it
+    in words a consultant can act on."""
 
     passed: bool
-    message: str
+    label: str
+    todo: str
+
+    @property
+    def message(self) -> str:
+        return self.label if self.passed else self.todo
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,10 @@ from engagements.models import (
     Engagement,
     Invitation,
     Membership,
+    PhaseStatus,
+    RequestStatus,
     Role,
+    SignoffRequest,
     Stakeholder,
     User,
 )
@@ -76,3 +79,42 @@ def portal_stakeholder_for(*, membership: Membership, engagement: Engagement) ->
     return Stakeholder.objects.get(
         Q(engagement=engagement) & Q(user_id=membership.user_id) & Q(has_portal_access=True)
     )
+
+
+# --- gates -------------------------------------------------------------------------------------
+
+
+def gate_overview(*, engagement: Engagement, phase: str) -> dict:
+    """Everything a gate panel shows: state, readiness, the open request and its approvals, the
+    last rejection, and what changed since the snapshot when the request went stale."""
+    from engagements import registry
+    from engagements.services import signoffs
+    from engagements.snapshots import snapshot_diff
+
+    spec = registry.spec_for(phase)
+    state = signoffs.phase_state(engagement=engagement, phase=phase)
+    request = signoffs.open_request(engagement=engagement, phase=phase)
+    live, digest = signoffs.live_snapshot(engagement=engagement, phase=phase)
+    last_closed = (
+        SignoffRequest.objects.filter(engagement=engagement, phase=phase)
+        .exclude(status=RequestStatus.OPEN)
+        .first()
+    )
+    checks = spec.readiness(engagement)
+    return {
+        "phase": phase,
+        "state": state,
+        "checks": checks,
+        "is_ready": all(check.passed for check in checks),
+        "request": request,
+        "progress": signoffs.approval_progress(request=request) if request else [],
+        "changes": snapshot_diff(request.snapshot, live) if request and request.is_stale else [],
+        "live_digest": digest,
+        "last_closed": last_closed,
+        "editable": state.status != PhaseStatus.SIGNED_OFF,
+        "can_advance": engagement.current_phase == phase and state.status == PhaseStatus.SIGNED_OFF,
+    }
+
+
+def signoff_decisions(*, request: SignoffRequest) -> QuerySet:
+    return request.decisions.select_related("stakeholder").order_by("created_at", "id")

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from engagements import accounts, portal, views
+from engagements import accounts, onboarding, portal, views
 from engagements.forms import SignInForm
 
 account_patterns = [
@@ -42,11 +42,62 @@ workspace_patterns = [
         views.stakeholder_invite,
         name="stakeholder_invite",
     ),
+    path(
+        "engagements/<uuid:public_id>/advance/",
+        onboarding.engagement_advance,
+        name="engagement_advance",
+    ),
+    path(
+        "engagements/<uuid:public_id>/phases/<str:phase>/signoff/",
+        onboarding.signoff_request,
+        name="signoff_request",
+    ),
+    path(
+        "engagements/<uuid:public_id>/phases/<str:phase>/reopen/",
+        onboarding.phase_reopen,
+        name="phase_reopen",
+    ),
+    path("engagements/<uuid:public_id>/onboarding/", onboarding.onboarding, name="onboarding"),
+    path(
+        "engagements/<uuid:public_id>/onboarding/summary/",
+        onboarding.onboarding_summary,
+        name="onboarding_summary",
+    ),
+    path(
+        "engagements/<uuid:public_id>/onboarding/raci/",
+        onboarding.onboarding_raci,
+        name="onboarding_raci",
+    ),
+    path(
+        "engagements/<uuid:public_id>/onboarding/<slug:section>/",
+        onboarding.onboarding_item_add,
+        name="onboarding_item_add",
+    ),
+    path(
+        "engagements/<uuid:public_id>/onboarding/<slug:section>/<uuid:item_id>/edit/",
+        onboarding.onboarding_item_edit,
+        name="onboarding_item_edit",
+    ),
+    path(
+        "engagements/<uuid:public_id>/onboarding/<slug:section>/<uuid:item_id>/delete/",
+        onboarding.onboarding_item_delete,
+        name="onboarding_item_delete",
+    ),
 ]
 
 portal_patterns = [
     path("", portal.portal_home, name="portal_home"),
     path("engagements/<uuid:public_id>/", portal.portal_engagement, name="portal_engagement"),
+    path(
+        "engagements/<uuid:public_id>/onboarding/",
+        portal.portal_onboarding,
+        name="portal_onboarding",
+    ),
+    path(
+        "engagements/<uuid:public_id>/phases/<str:phase>/decide/",
+        portal.portal_signoff_decide,
+        name="portal_signoff_decide",
+    ),
 ]
 
 urlpatterns = [

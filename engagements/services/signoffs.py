@@ -29,7 +29,7 @@ from engagements.models import (
     User,
 )
 from engagements.phases import WORKING_PHASES, Phase
-from engagements.services import activity_record, email_queue
+from engagements.services import activity_record, email_queue, stakeholder_invite
 from engagements.snapshots import snapshot_digest
 
 
@@ -122,7 +122,7 @@ def signoff_request_create(*, engagement: Engagement, phase: str, actor: User) -
     spec = _spec(phase)
     state = phase_state(engagement=engagement, phase=phase)
     _check_requestable(engagement, phase, state)
-    failing = [check.message for check in spec.readiness(engagement) if not check.passed]
+    failing = [check.todo for check in spec.readiness(engagement) if not check.passed]
     if failing:
         raise ApplicationError("Not ready for sign-off: " + " ".join(failing))
     approvers = list(Stakeholder.objects.filter(engagement=engagement, is_approver=True))
@@ -148,6 +148,8 @@ def signoff_request_create(*, engagement: Engagement, phase: str, actor: User) -
         f"{', '.join(a.name for a in approvers)}.",
     )
     for approver in approvers:
+        if approver.user_id is None:
+            stakeholder_invite(stakeholder=approver, actor=actor)
         _email(
             request,
             key=f"requested:{request.public_id}:{approver.public_id}",
