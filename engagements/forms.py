@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 
 from engagements.models import (
     Charter,
@@ -26,7 +27,19 @@ class ShapeOnlyModelForm(forms.ModelForm):
     """A ModelForm that validates input but never touches its instance: services save."""
 
     def _post_clean(self) -> None:
-        pass
+        # Instead of ModelForm's instance construction and full_clean, run only each model
+        # field's own validators (ranges, formats) on the cleaned values.
+        for name, value in list(self.cleaned_data.items()):
+            try:
+                field = self._meta.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if value in field.empty_values:
+                continue
+            try:
+                field.run_validators(value)
+            except ValidationError as error:
+                self.add_error(name, error)
 
 
 class SignInForm(AuthenticationForm):

@@ -10,6 +10,7 @@ from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST
 
 from engagements import registry, selectors
@@ -156,6 +157,10 @@ SECTIONS: dict[str, Section] = {
 }
 
 
+def _day(value) -> str:
+    return date_format(value, "j M Y") if value else "—"
+
+
 def _measure(value, unit: str) -> str:
     if value is None:
         return "—"
@@ -218,17 +223,22 @@ def _raci_grid(engagement: Engagement) -> list[dict]:
     ]
 
 
-def _page_context(engagement: Engagement, **overrides) -> dict:
+def _page_context(engagement: Engagement, *, add_forms: dict | None = None, **overrides) -> dict:
+    """The whole Phase 1 page; `add_forms` carries a rejected add form back to its section."""
     gate = selectors.gate_overview(engagement=engagement, phase=Phase.ONBOARDING)
     charter = Charter.objects.filter(engagement=engagement).first()
+    add_forms = add_forms or {}
     context = {
         "engagement": engagement,
         "gate": gate,
         "sections": [
-            _section_context(engagement, section, editable=gate["editable"])
+            _section_context(
+                engagement, section, add_form=add_forms.get(section.slug), editable=gate["editable"]
+            )
             for section in SECTIONS.values()
         ],
         "summary_form": CharterSummaryForm(instance=charter, prefix="summary"),
+        "summary_readonly": _summary_readonly(charter),
         "raci": _raci_grid(engagement),
         "phases": WORKING_PHASES,
         "responsibilities": Responsibility.choices,
@@ -236,6 +246,14 @@ def _page_context(engagement: Engagement, **overrides) -> dict:
     }
     context.update(overrides)
     return context
+
+
+def _summary_readonly(charter: Charter | None) -> list[tuple[str, str]]:
+    form = CharterSummaryForm(instance=charter)
+    values = {name: getattr(charter, name, "") for name in form.fields}
+    if charter and charter.sales_motion:
+        values["sales_motion"] = charter.get_sales_motion_display()
+    return [(form.fields[name].label, values[name]) for name in form.fields]
 
 
 def _error(form: forms.Form, error: ApplicationError) -> None:
@@ -262,8 +280,8 @@ def onboarding_summary(request: HttpRequest, public_id) -> HttpResponse:
         except ApplicationError as error:
             _error(form, error)
         else:
-            messages.success(request, "Charter saved.")
             if not request.htmx:
+                messages.success(request, "Charter saved.")
                 return redirect("onboarding", engagement.public_id)
     context = _page_context(engagement, summary_form=form, saved=not form.errors)
     if request.htmx:
@@ -293,20 +311,19 @@ def onboarding_item_add(request: HttpRequest, public_id, section: str) -> HttpRe
 
 def _render_section(request, engagement, spec: Section, form) -> HttpResponse:
     if request.htmx:
-        # The whole page's gate panel depends on the charter; htmx refreshes it out of band.
+        # The gate panel depends on the charter: htmx refreshes it out of band.
+        gate = selectors.gate_overview(engagement=engagement, phase=Phase.ONBOARDING)
         context = {
-            **_section_context(engagement, spec, add_form=form),
+            **_section_context(engagement, spec, add_form=form, editable=gate["editable"]),
             "engagement": engagement,
-            "gate": selectors.gate_overview(engagement=engagement, phase=Phase.ONBOARDING),
+            "gate": gate,
+            "reopen_form": ReopenForm(),
             "oob": True,
         }
         return render(request, f"{TEMPLATE}#section-with-gate", context)
     status = 400 if form is not None and form.errors else 200
-    sections = [
-        _section_context(engagement, s, add_form=form if s is spec else None)
-        for s in SECTIONS.values()
-    ]
-    return render(request, TEMPLATE, _page_context(engagement, sections=sections), status=status)
+    context = _page_context(engagement, add_forms={spec.slug: form} if form else None)
+    return render(request, TEMPLATE, context, status=status)
 
 
 @workspace_view

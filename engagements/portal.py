@@ -98,9 +98,9 @@ def _signoff_context(engagement: Engagement, me, phase: str, **forms) -> dict:
         "is_my_decision": bool(request and me.is_approver and mine),
         "i_approved": bool(mine and mine["approved"]),
         "approve_form": forms.get("approve_form")
-        or ApproveForm(initial={"reviewed_digest": gate["live_digest"]}),
+        or ApproveForm(prefix="approve", initial={"reviewed_digest": gate["live_digest"]}),
         "reject_form": forms.get("reject_form")
-        or RejectForm(initial={"reviewed_digest": gate["live_digest"]}),
+        or RejectForm(prefix="reject", initial={"reviewed_digest": gate["live_digest"]}),
         "decisions": selectors.signoff_decisions(request=gate["last_closed"])
         if gate["last_closed"]
         else [],
@@ -134,7 +134,7 @@ def portal_signoff_decide(request: HttpRequest, public_id, phase: str) -> HttpRe
         return redirect(spec.portal_url_name, engagement.public_id)
     decision = request.POST.get("decision")
     form_class = ApproveForm if decision == Decision.APPROVE else RejectForm
-    form = form_class(request.POST)
+    form = form_class(request.POST, prefix="approve" if form_class is ApproveForm else "reject")
     if form.is_valid():
         try:
             signoffs.signoff_decide(

@@ -163,6 +163,7 @@ def stakeholder_create(
     has_portal_access: bool = False,
 ) -> Stakeholder:
     email = email.strip().lower()
+    engagement = _lock(engagement)
     _check_email_free(engagement, email)
     stakeholder = Stakeholder.objects.create(
         firm=engagement.firm,
@@ -189,6 +190,7 @@ def stakeholder_update(*, stakeholder: Stakeholder, actor: User, **changes) -> S
     unknown = set(changes) - set(STAKEHOLDER_FIELDS)
     if unknown:
         raise ApplicationError(f"These fields cannot be edited: {', '.join(sorted(unknown))}.")
+    _lock(stakeholder.engagement)
     if "email" in changes:
         changes["email"] = changes["email"].strip().lower()
         _check_email_free(stakeholder.engagement, changes["email"], exclude_id=stakeholder.pk)
@@ -210,7 +212,7 @@ def stakeholder_update(*, stakeholder: Stakeholder, actor: User, **changes) -> S
 
 @transaction.atomic
 def stakeholder_delete(*, stakeholder: Stakeholder, actor: User) -> None:
-    engagement, name = stakeholder.engagement, stakeholder.name
+    engagement, name = _lock(stakeholder.engagement), stakeholder.name
     if SignoffDecision.objects.filter(stakeholder=stakeholder).exists():
         raise ApplicationError(
             f"{name} has decided on a sign-off, and that record must stay. "
@@ -224,6 +226,12 @@ def stakeholder_delete(*, stakeholder: Stakeholder, actor: User) -> None:
         message=f"{actor} removed {name}.",
     )
     _refresh_signoffs(engagement, actor)
+
+
+def _lock(engagement: Engagement) -> Engagement:
+    """Stakeholder writes queue behind sign-off decisions on the same engagement (and vice
+    versa), so an approval never counts a snapshot that a concurrent change made obsolete."""
+    return Engagement.objects.select_for_update().get(pk=engagement.pk)
 
 
 def _refresh_signoffs(engagement: Engagement, actor: User) -> None:

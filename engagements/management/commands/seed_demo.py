@@ -1,13 +1,28 @@
 """Create the demo firm `make run` shows. Running it again creates nothing new."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 
 from engagements import services
-from engagements.models import Engagement, Firm, Membership, Role, StakeholderRole, User
-from engagements.phases import Phase
+from engagements.models import (
+    Decision,
+    Engagement,
+    Firm,
+    Membership,
+    PhaseState,
+    PhaseStatus,
+    Role,
+    Stakeholder,
+    StakeholderRole,
+    User,
+)
+from engagements.phases import WORKING_PHASES, Phase
+from engagements.services import charter, signoffs
+from engagements.services.signoffs import live_snapshot
 from engagements.tenancy import tenant_scope
 
 DEMO_FIRM = "Northwind Sales Systems"
@@ -45,7 +60,9 @@ class Command(BaseCommand):
         if Firm.objects.filter(name=DEMO_FIRM).exists():
             self.stdout.write("Demo data already present; nothing created.")
         else:
-            self._create()
+            # Demo people are fictional: their sign-off emails go nowhere.
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+                self._create()
             self.stdout.write(self.style.SUCCESS("Demo data created."))
         self._print_sign_in()
 
@@ -83,8 +100,6 @@ class Command(BaseCommand):
             start_date=start,
             target_date=start + timedelta(days=180),
         )
-        engagement.current_phase = phase
-        engagement.save(update_fields=["current_phase"])
         for person, email, title, role, is_approver in STAKEHOLDERS:
             stakeholder = services.stakeholder_create(
                 engagement=engagement,
@@ -98,7 +113,125 @@ class Command(BaseCommand):
             if email == APPROVER_EMAIL:
                 stakeholder.user = approver
                 stakeholder.save(update_fields=["user"])
+        self._charter(engagement, consultant, complete=phase != Phase.ONBOARDING)
+        if phase != Phase.ONBOARDING:
+            self._sign_off_phase_one(engagement, consultant)
+        if phase == Phase.ARCHITECTURE:
+            # Demo history only: the diagnostic phase has no pages yet, so its sign-off is set
+            # directly rather than through a request.
+            PhaseState.objects.create(
+                firm=engagement.firm,
+                engagement=engagement,
+                phase=Phase.DIAGNOSTIC,
+                status=PhaseStatus.SIGNED_OFF,
+            )
+            signoffs.engagement_advance(engagement=engagement, actor=consultant)
         return engagement
+
+    def _charter(self, engagement, consultant, *, complete: bool) -> None:
+        def add(section: str, **data) -> None:
+            charter.charter_item_create(
+                engagement=engagement, actor=consultant, section=section, data=data
+            )
+
+        charter.charter_summary_update(
+            engagement=engagement,
+            actor=consultant,
+            current_process="Leads arrive by web form and events; reps qualify in spreadsheets "
+            "and move deals in the CRM when they remember to.",
+            sales_motion="mixed",
+            goals="One pipeline everyone trusts, and a forecast leadership can act on.",
+            project_purpose="Redesigning how Acme sells from first touch to renewal — not "
+            "“fixing the CRM”.",
+            scope_in="Pipeline stages, CRM, sales engagement, reporting.",
+            scope_out="Marketing automation and billing.",
+        )
+        add(
+            "tools",
+            name="Salesforce",
+            category="crm",
+            monthly_cost=Decimal("4200"),
+            seats=28,
+            owner="Jonas Berg",
+            satisfaction=2,
+            is_system_of_record=True,
+        )
+        add(
+            "tools",
+            name="Outreach",
+            category="engagement",
+            monthly_cost=Decimal("1800"),
+            seats=18,
+            owner="Priya Raman",
+            satisfaction=3,
+            is_system_of_record=False,
+        )
+        add(
+            "tools",
+            name="Forecast spreadsheet",
+            category="spreadsheet",
+            monthly_cost=None,
+            seats=None,
+            owner="Marcus Lee",
+            satisfaction=1,
+            is_system_of_record=False,
+        )
+        add(
+            "pain-points",
+            role="rep",
+            severity="high",
+            description="Logging a call takes six clicks across two tools.",
+        )
+        add(
+            "pain-points",
+            role="manager",
+            severity="critical",
+            description="No view of pipeline coverage by rep without exporting.",
+        )
+        add("headcount", role="rep", team="West", headcount=12)
+        add("headcount", role="manager", team="", headcount=3)
+        add(
+            "metrics",
+            name="Forecast accuracy",
+            unit="%",
+            baseline=Decimal("55"),
+            target=Decimal("80"),
+            measurement="Quarter-end forecast vs closed-won",
+            due_date=None,
+        )
+        phases = WORKING_PHASES if complete else WORKING_PHASES[:3]
+        start = engagement.start_date
+        for index, phase in enumerate(phases):
+            add(
+                "milestones",
+                phase=phase.value,
+                title=f"{phase.label} signed off",
+                due_date=start + timedelta(days=30 * (index + 1)),
+            )
+        if complete:
+            add(
+                "meetings",
+                name="Weekly steering",
+                attendee_roles=["leadership", "ops"],
+                cadence="weekly",
+                channel="Zoom",
+            )
+
+    def _sign_off_phase_one(self, engagement, consultant) -> None:
+        request = signoffs.signoff_request_create(
+            engagement=engagement, phase=Phase.ONBOARDING, actor=consultant
+        )
+        approver = Stakeholder.objects.get(engagement=engagement, is_approver=True)
+        _, digest = live_snapshot(engagement=engagement, phase=Phase.ONBOARDING)
+        signoffs.signoff_decide(
+            request=request,
+            stakeholder=approver,
+            decision=Decision.APPROVE,
+            reviewed_digest=digest,
+            typed_name=approver.name,
+            comment="Agreed — let's go.",
+        )
+        signoffs.engagement_advance(engagement=engagement, actor=consultant)
 
     def _print_sign_in(self) -> None:
         self.stdout.write(
