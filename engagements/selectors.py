@@ -92,7 +92,7 @@ def gate_overview(*, engagement: Engagement, phase: str) -> dict:
     from engagements.snapshots import snapshot_diff
 
     spec = registry.spec_for(phase)
-    state = signoffs.phase_state(engagement=engagement, phase=phase)
+    state = signoffs.phase_state_peek(engagement=engagement, phase=phase)
     request = signoffs.open_request(engagement=engagement, phase=phase)
     live, digest = signoffs.live_snapshot(engagement=engagement, phase=phase)
     last_closed = (

@@ -44,6 +44,12 @@ def phase_state(*, engagement: Engagement, phase: str) -> PhaseState:
     return state
 
 
+def phase_state_peek(*, engagement: Engagement, phase: str) -> PhaseState:
+    """The phase's state for reading: an unsaved in-progress one when none is stored yet."""
+    state = PhaseState.objects.filter(engagement=engagement, phase=phase).first()
+    return state or PhaseState(firm=engagement.firm, engagement=engagement, phase=phase)
+
+
 def _spec(phase: str) -> registry.PhaseSpec:
     spec = registry.spec_for(phase)
     if spec is None:
@@ -71,7 +77,7 @@ def phase_edit(*, engagement: Engagement, phase: str, actor: User) -> Iterator[E
     and afterwards marks an open sign-off request stale when the artifacts no longer match it."""
     with transaction.atomic():
         locked = _locked(engagement)
-        if phase_state(engagement=locked, phase=phase).status == PhaseStatus.SIGNED_OFF:
+        if phase_state_peek(engagement=locked, phase=phase).status == PhaseStatus.SIGNED_OFF:
             raise ApplicationError(
                 f"{Phase(phase).label} is signed off and read-only. "
                 "Reopen it with a reason to change it."

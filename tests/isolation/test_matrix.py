@@ -4,9 +4,12 @@ The matrix is data (`MATRIX`); one parametrized test runs it. A URL added to
 `engagements.urls.workspace_patterns` or `portal_patterns` without a row for every persona fails
 `test_every_workspace_and_portal_url_is_in_the_matrix`.
 
-Personas allowed in post empty data (the view must answer with its form, not a 404). Personas
-refused post a *valid* payload, so a broken guard would show up as a changed row; after any
-refused request, firm A's data must be exactly as before.
+Personas of firm A allowed in post empty data (the view must answer with its form, not a 404).
+Personas refused, and another firm's personas even where allowed, post a *valid* payload, so a
+broken guard would show up as a changed row; after any request but firm A staff's own, firm A's
+data must be exactly as before. Before each case, `arrange` puts firm A's engagement in the state
+where that URL's action would take effect (a tool to edit, a ready charter to request sign-off
+of, a signed-off phase to advance or reopen, an open request to decide on).
 """
 
 import uuid
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 import pytest
+from django.apps import apps
 from django.db.models import Model
 from django.http import HttpResponse
 from django.urls import URLPattern, reverse
@@ -21,17 +25,35 @@ from django.urls import URLPattern, reverse
 from engagements import urls as engagement_urls
 from engagements.models import (
     ActivityEvent,
+    Charter,
     Client,
     Engagement,
+    HeadcountLine,
     Invitation,
+    Meeting,
     Membership,
+    Milestone,
     OutboundEmail,
+    PainPoint,
+    PhaseState,
+    PhaseStatus,
+    RaciAssignment,
     Role,
+    RoleExclusion,
+    SignoffDecision,
+    SignoffRequest,
     Stakeholder,
+    SuccessMetric,
+    TenantModel,
+    Tool,
     User,
 )
+from engagements.phases import Phase
+from engagements.services import signoffs
+from engagements.tenancy import tenant_scope
+from tests.builders import ready_charter
 from tests.conftest import World, signed_in
-from tests.factories import MembershipFactory, StakeholderFactory
+from tests.factories import EngagementFactory, MembershipFactory, StakeholderFactory
 
 LOGIN_PREFIX = "/accounts/login/"
 
@@ -40,6 +62,7 @@ FIRM_A_STAFF_EMAILS = ("alice@alpha.example", "bob@alpha.example")
 
 PERSONAS = ("owner", "consultant", "approver", "other_client_user", "consultant_b", "anonymous")
 FIRM_A_STAFF = ("owner", "consultant")
+FIRM_A_USERS = (*FIRM_A_STAFF, "approver", "other_client_user")
 
 PERSONA_NAMES = {
     "owner": "the firm owner",
@@ -142,6 +165,25 @@ MATRIX: list[Case] = [
     *_workspace_object_url("stakeholder_edit", BOTH),
     *_workspace_object_url("stakeholder_delete", BOTH),
     *_workspace_object_url("stakeholder_invite", POST),
+    # Workspace: the gate actions, and Phase 1's charter and its items (a tool of firm A).
+    *_workspace_object_url("engagement_advance", POST),
+    *_workspace_object_url("signoff_request", POST),
+    *_workspace_object_url("phase_reopen", POST),
+    *_cases(
+        "onboarding",
+        GET,
+        owner=(ALLOWED, ("Xylo sales system", "HubSpot"), ("Beta secret deal",)),
+        consultant=(ALLOWED, ("Xylo sales system", "HubSpot"), ("Beta secret deal",)),
+        approver=NOT_FOUND,
+        other_client_user=NOT_FOUND,
+        consultant_b=NOT_FOUND,
+        anonymous=LOGIN,
+    ),
+    *_workspace_object_url("onboarding_summary", POST),
+    *_workspace_object_url("onboarding_raci", POST),
+    *_workspace_object_url("onboarding_item_add", POST),
+    *_workspace_object_url("onboarding_item_edit", BOTH),
+    *_workspace_object_url("onboarding_item_delete", BOTH),
     # Team: firm owners only. A consultant of firm B is not an owner, so 404 like firm A's
     # consultant; the owner of firm B reaches their own team page only.
     *_cases(
@@ -176,6 +218,27 @@ MATRIX: list[Case] = [
         consultant_b=NOT_FOUND,
         anonymous=LOGIN,
     ),
+    # Portal: Phase 1 and its sign-off, for the approver of firm A's engagement only.
+    *_cases(
+        "portal_onboarding",
+        GET,
+        owner=NOT_FOUND,
+        consultant=NOT_FOUND,
+        approver=(ALLOWED, ("Xylo sales system", "HubSpot"), ("Yonder rollout",)),
+        other_client_user=NOT_FOUND,
+        consultant_b=NOT_FOUND,
+        anonymous=LOGIN,
+    ),
+    *_cases(
+        "portal_signoff_decide",
+        POST,
+        owner=NOT_FOUND,
+        consultant=NOT_FOUND,
+        approver=ALLOWED,
+        other_client_user=NOT_FOUND,
+        consultant_b=NOT_FOUND,
+        anonymous=LOGIN,
+    ),
 ]
 
 
@@ -197,13 +260,49 @@ def _pattern(url_name: str) -> URLPattern:
     )
 
 
+def _tool(world: World) -> Tool:
+    return Tool.unscoped.get(engagement=world.engagement, name="HubSpot")
+
+
+def arrange(world: World, url_name: str) -> None:
+    """Firm A's engagement with a tool, in the gate state where `url_name` takes effect."""
+    Tool.unscoped.create(
+        firm=world.firm_a, engagement=world.engagement, name="HubSpot", category="crm"
+    )
+    status = PhaseStatus.IN_PROGRESS
+    if url_name in ("signoff_request", "portal_signoff_decide"):
+        ready_charter(world)
+    if url_name in ("engagement_advance", "phase_reopen"):
+        status = PhaseStatus.SIGNED_OFF
+    # Stored up front also when in progress, so every case starts from the same rows.
+    PhaseState.unscoped.update_or_create(
+        engagement=world.engagement,
+        phase=Phase.ONBOARDING,
+        defaults={"status": status},
+        create_defaults={"firm": world.firm_a, "status": status},
+    )
+    if url_name == "portal_signoff_decide":
+        with tenant_scope(world.firm_a):
+            signoffs.signoff_request_create(
+                engagement=world.engagement, phase=Phase.ONBOARDING, actor=world.consultant
+            )
+
+
 def url_for(world: World, url_name: str) -> str:
-    """The URL of firm A's engagement and of its (non-portal) stakeholder."""
+    """The URL of firm A's engagement, of its (non-portal) stakeholder, of its tool, and of
+    Phase 1."""
     values = {
         "public_id": world.engagement.public_id,
         "stakeholder_id": world.rep_stakeholder.public_id,
+        "phase": Phase.ONBOARDING.value,
+        "section": "tools",
+        "item_id": lambda: _tool(world).public_id,
     }
-    kwargs = {key: values[key] for key in _pattern(url_name).pattern.converters}
+    kwargs = {
+        key: value() if callable(value) else value
+        for key, value in values.items()
+        if key in _pattern(url_name).pattern.converters
+    }
     return reverse(url_name, kwargs=kwargs)
 
 
@@ -215,29 +314,59 @@ def hostile_payload(world: World, url_name: str) -> dict:
         "status": "cancelled",
     }
     stakeholder_fields = {"name": "Mallory", "email": "mallory@evil.example", "role": "rep"}
-    return {
+    payloads = {
         "client_list": {"name": "Intruder Ltd"},
         "team": {"email": "newhire@evil.example"},
         "engagement_create": engagement_fields,
         "engagement_edit": engagement_fields,
         "stakeholder_add": {**stakeholder_fields, "has_portal_access": "on"},
         "stakeholder_edit": stakeholder_fields,
-    }.get(url_name, {})
+        "phase_reopen": {"reason": "Taken over"},
+        "onboarding_summary": {"summary-project_purpose": "Taken over"},
+        "onboarding_raci": {f"raci-{world.rep_stakeholder.public_id}-onboarding": "A"},
+        "onboarding_item_add": {"tools-name": "Intruder CRM", "tools-category": "crm"},
+        "onboarding_item_edit": {"edit-tools-name": "Taken over", "edit-tools-category": "other"},
+    }
+    if url_name == "portal_signoff_decide":
+        digest = SignoffRequest.unscoped.get(engagement=world.engagement).digest
+        # A valid rejection, with and without the form's prefix.
+        reject = {"comment": "Taken over", "reviewed_digest": digest}
+        payloads[url_name] = {
+            "decision": "reject",
+            **reject,
+            **{f"reject-{name}": value for name, value in reject.items()},
+        }
+    return payloads.get(url_name, {})
+
+
+TENANT_MODELS: list[type[Model]] = [
+    Client,
+    Engagement,
+    Stakeholder,
+    Invitation,
+    Membership,
+    ActivityEvent,
+    OutboundEmail,
+    Charter,
+    HeadcountLine,
+    Tool,
+    PainPoint,
+    SuccessMetric,
+    Milestone,
+    Meeting,
+    RoleExclusion,
+    RaciAssignment,
+    PhaseState,
+    SignoffRequest,
+    SignoffDecision,
+]
 
 
 def firm_a_state(world: World) -> list:
     """Every firm A row of every tenant table, for before/after comparison."""
-    models: list[type[Model]] = [
-        Client,
-        Engagement,
-        Stakeholder,
-        Invitation,
-        Membership,
-        ActivityEvent,
-        OutboundEmail,
-    ]
     return [
-        list(model.unscoped.filter(firm=world.firm_a).order_by("pk").values()) for model in models
+        list(model.unscoped.filter(firm=world.firm_a).order_by("pk").values())
+        for model in TENANT_MODELS
     ]
 
 
@@ -263,12 +392,13 @@ def assert_outcome(case: Case, response: HttpResponse) -> None:
 @pytest.mark.parametrize("case", MATRIX, ids=str)
 def test_isolation_matrix(world, case):
     http = signed_in(persona(world, case.persona))
+    arrange(world, case.url_name)
     url = url_for(world, case.url_name)
     before = firm_a_state(world)
 
     if case.method == "GET":
         response = http.get(url)
-    elif case.outcome is Outcome.ALLOWED and case.persona in FIRM_A_STAFF:
+    elif case.outcome is Outcome.ALLOWED and case.persona in FIRM_A_USERS:
         response = http.post(url, {})
     else:
         response = http.post(url, hostile_payload(world, case.url_name))
@@ -289,6 +419,41 @@ def test_every_workspace_and_portal_url_is_in_the_matrix():
         (name, who) for name in names for who in PERSONAS if (name, who) not in covered
     )
     assert missing == []
+
+
+def test_the_matrix_compares_every_tenant_table():
+    tenant_models = {
+        model
+        for model in apps.get_models()
+        if issubclass(model, TenantModel) and hasattr(model, "unscoped")
+    }
+
+    assert sorted(m.__name__ for m in tenant_models - set(TENANT_MODELS)) == []
+
+
+POSTED_URLS = sorted({case.url_name for case in MATRIX if case.method == "POST"})
+
+
+@pytest.mark.parametrize("url_name", POSTED_URLS)
+def test_each_hostile_payload_would_change_firm_a_data_if_a_guard_let_it_through(world, url_name):
+    """A refused case proves something only if its payload, posted by someone allowed, takes
+    effect in the arranged state."""
+    allowed = next(
+        case.persona
+        for case in MATRIX
+        if case.url_name == url_name
+        and case.method == "POST"
+        and case.outcome is Outcome.ALLOWED
+        and case.persona in FIRM_A_USERS
+    )
+    arrange(world, url_name)
+    before = firm_a_state(world)
+
+    signed_in(persona(world, allowed)).post(
+        url_for(world, url_name), hostile_payload(world, url_name)
+    )
+
+    assert firm_a_state(world) != before
 
 
 @pytest.mark.parametrize("who", ["consultant_b", "approver", "other_client_user", "anonymous"])
@@ -364,3 +529,97 @@ def test_the_portal_stakeholder_page_does_not_list_another_clients_engagement(wo
 
     assert response.status_code == 200
     assert "Yonder" not in response.content.decode()
+
+
+# --- Phase 1: objects and names the URLs carry -------------------------------------------------
+
+
+def test_an_unknown_charter_section_is_404(world):
+    url = reverse("onboarding_item_add", args=[world.engagement.public_id, "bogus"])
+
+    response = signed_in(world.consultant).post(url, {"bogus-name": "Anything"})
+
+    assert response.status_code == 404
+
+
+def test_a_tool_under_another_section_is_404(world):
+    arrange(world, "onboarding_item_edit")
+    url = reverse(
+        "onboarding_item_edit",
+        args=[world.engagement.public_id, "metrics", _tool(world).public_id],
+    )
+
+    assert signed_in(world.consultant).get(url).status_code == 404
+
+
+def _other_tool(engagement: Engagement) -> Tool:
+    return Tool.unscoped.create(
+        firm=engagement.firm, engagement=engagement, name="Secret CRM", category="crm"
+    )
+
+
+@pytest.mark.parametrize("url_name", ["onboarding_item_edit", "onboarding_item_delete"])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_tool_of_another_firms_engagement_is_404_under_this_engagement(world, url_name, method):
+    tool = _other_tool(world.engagement_b)
+    url = reverse(url_name, args=[world.engagement.public_id, "tools", tool.public_id])
+    http = signed_in(world.consultant)
+
+    response = http.get(url) if method == "GET" else http.post(url, {"edit-tools-name": "Mine"})
+
+    assert response.status_code == 404
+    tool.refresh_from_db()
+    assert tool.name == "Secret CRM"
+
+
+def test_another_firm_cannot_reach_its_own_tool_through_this_engagement(world):
+    tool = _other_tool(world.engagement_b)
+    url = reverse(
+        "onboarding_item_delete", args=[world.engagement.public_id, "tools", tool.public_id]
+    )
+
+    assert signed_in(world.consultant_b).post(url).status_code == 404
+    assert Tool.unscoped.filter(pk=tool.pk).exists()
+
+
+def test_a_tool_of_another_engagement_of_the_same_firm_is_404_under_this_engagement(world):
+    tool = _other_tool(world.engagement_y)
+    url = reverse(
+        "onboarding_item_delete", args=[world.engagement.public_id, "tools", tool.public_id]
+    )
+
+    assert signed_in(world.consultant).post(url).status_code == 404
+    assert Tool.unscoped.filter(pk=tool.pk).exists()
+
+
+@pytest.mark.parametrize("phase", ["bogus", "diagnostic", "closed"])
+@pytest.mark.parametrize("url_name", ["signoff_request", "phase_reopen"])
+def test_an_unknown_or_unavailable_phase_is_404(world, url_name, phase):
+    arrange(world, "signoff_request")
+    url = reverse(url_name, args=[world.engagement.public_id, phase])
+
+    response = signed_in(world.consultant).post(url, {"reason": "Because"})
+
+    assert response.status_code == 404
+    assert not SignoffRequest.unscoped.exists()
+
+
+@pytest.mark.parametrize("phase", ["bogus", "diagnostic"])
+def test_deciding_on_an_unknown_or_unavailable_phase_is_404(world, phase):
+    url = reverse("portal_signoff_decide", args=[world.engagement.public_id, phase])
+
+    response = signed_in(world.approver).post(url, {"decision": "approve"})
+
+    assert response.status_code == 404
+
+
+def test_a_client_user_gets_404_on_the_portal_charter_of_an_engagement_they_are_not_on(world):
+    colleague = MembershipFactory(firm=world.firm_a, role=Role.CLIENT, client=world.client_x).user
+    other = EngagementFactory(client=world.client_x, name="Xylo other project")
+    StakeholderFactory(
+        engagement=other, email=colleague.email, user=colleague, has_portal_access=True
+    )
+
+    response = signed_in(colleague).get(url_for(world, "portal_onboarding"))
+
+    assert response.status_code == 404
