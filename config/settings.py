@@ -123,6 +123,8 @@ AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
+# Reports larger than this are linked in the email instead of attached.
+REPORT_ATTACHMENT_MAX_BYTES = env.int("REPORT_ATTACHMENT_MAX_BYTES", default=8 * 1024 * 1024)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")

@@ -2,9 +2,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from diagnostics import urls as diagnostics_urls
+
 urlpatterns = [
     path("platform-admin/", admin.site.urls),
     path("", include("engagements.urls")),
+    # Each phase app adds its workspace and portal pages under the same prefixes.
+    path("workspace/", include(diagnostics_urls.workspace_patterns)),
+    path("portal/", include(diagnostics_urls.portal_patterns)),
 ]
 
 if settings.DEBUG:

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class DiagnosticsConfig(AppConfig):
     name = "diagnostics"
     verbose_name = "Phase 2 — Diagnostic Workshops"
+
+    def ready(self) -> None:
+        from diagnostics import gate
+        from engagements import registry
+
+        registry.register(gate.SPEC)

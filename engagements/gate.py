@@ -171,10 +171,39 @@ def snapshot(engagement: Engagement) -> dict:
     }
 
 
+def portal_context(engagement: Engagement, me: Stakeholder) -> dict:
+    """Everyone sees the timeline, their own role and responsibilities, and the outcomes;
+    approvers also see the whole charter they are asked to approve."""
+    charter = Charter.objects.filter(engagement=engagement).first()
+    raci = RaciAssignment.objects.filter(engagement=engagement).select_related("stakeholder")
+    context = {
+        "charter": charter,
+        "milestones": Milestone.objects.filter(engagement=engagement),
+        "metrics": SuccessMetric.objects.filter(engagement=engagement),
+        "my_responsibilities": [r for r in raci if r.stakeholder_id == me.pk],
+        "meetings": [
+            m for m in Meeting.objects.filter(engagement=engagement) if me.role in m.attendee_roles
+        ],
+    }
+    if me.is_approver:
+        context.update(
+            full_charter=True,
+            tools=Tool.objects.filter(engagement=engagement),
+            pain_points=PainPoint.objects.filter(engagement=engagement),
+            headcount=HeadcountLine.objects.filter(engagement=engagement),
+            all_meetings=Meeting.objects.filter(engagement=engagement),
+            exclusions=RoleExclusion.objects.filter(engagement=engagement),
+            raci=raci,
+        )
+    return context
+
+
 SPEC = PhaseSpec(
     phase=Phase.ONBOARDING,
     readiness=readiness,
     snapshot=snapshot,
     workspace_url_name="onboarding",
     portal_url_name="portal_onboarding",
+    portal_template="portal/onboarding.html",
+    portal_context=portal_context,
 )

@@ -10,25 +10,16 @@ from engagements.access import portal_view
 from engagements.errors import ApplicationError
 from engagements.forms import ApproveForm, RejectForm
 from engagements.models import (
-    Charter,
     Decision,
     Engagement,
-    HeadcountLine,
-    Meeting,
-    Milestone,
-    PainPoint,
-    RaciAssignment,
     RequestStatus,
-    RoleExclusion,
     SignoffRequest,
-    SuccessMetric,
-    Tool,
 )
 from engagements.phases import Phase
 from engagements.services import signoffs
 
 
-def _portal_engagement(request: HttpRequest, public_id) -> Engagement:
+def portal_engagement_or_404(request: HttpRequest, public_id) -> Engagement:
     engagement = (
         selectors.portal_engagement_list(membership=request.membership)
         .filter(public_id=public_id)
@@ -47,7 +38,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
 
 @portal_view
 def portal_engagement(request: HttpRequest, public_id) -> HttpResponse:
-    engagement = _portal_engagement(request, public_id)
+    engagement = portal_engagement_or_404(request, public_id)
     context = {
         "engagement": engagement,
         "me": selectors.portal_stakeholder_for(
@@ -62,33 +53,6 @@ def portal_engagement(request: HttpRequest, public_id) -> HttpResponse:
 # --- Phase 1 and sign-off -------------------------------------------------------------------
 
 
-def _charter_context(engagement: Engagement, me) -> dict:
-    charter = Charter.objects.filter(engagement=engagement).first()
-    raci = RaciAssignment.objects.filter(engagement=engagement).select_related("stakeholder")
-    context = {
-        "engagement": engagement,
-        "me": me,
-        "charter": charter,
-        "milestones": Milestone.objects.filter(engagement=engagement),
-        "metrics": SuccessMetric.objects.filter(engagement=engagement),
-        "my_responsibilities": [r for r in raci if r.stakeholder_id == me.pk],
-        "meetings": [
-            m for m in Meeting.objects.filter(engagement=engagement) if me.role in m.attendee_roles
-        ],
-    }
-    if me.is_approver:
-        context.update(
-            full_charter=True,
-            tools=Tool.objects.filter(engagement=engagement),
-            pain_points=PainPoint.objects.filter(engagement=engagement),
-            headcount=HeadcountLine.objects.filter(engagement=engagement),
-            all_meetings=Meeting.objects.filter(engagement=engagement),
-            exclusions=RoleExclusion.objects.filter(engagement=engagement),
-            raci=raci,
-        )
-    return context
-
-
 def _signoff_context(engagement: Engagement, me, phase: str, **forms) -> dict:
     gate = selectors.gate_overview(engagement=engagement, phase=phase)
     request = gate["request"]
@@ -101,27 +65,39 @@ def _signoff_context(engagement: Engagement, me, phase: str, **forms) -> dict:
         or ApproveForm(prefix="approve", initial={"reviewed_digest": gate["live_digest"]}),
         "reject_form": forms.get("reject_form")
         or RejectForm(prefix="reject", initial={"reviewed_digest": gate["live_digest"]}),
+        "open_form": forms.get("open_form"),
         "decisions": selectors.signoff_decisions(request=gate["last_closed"])
         if gate["last_closed"]
         else [],
     }
 
 
-@portal_view
-def portal_onboarding(request: HttpRequest, public_id) -> HttpResponse:
-    engagement = _portal_engagement(request, public_id)
+def render_portal_phase(
+    request: HttpRequest, engagement: Engagement, phase: str, *, status: int = 200, **forms
+) -> HttpResponse:
+    """A phase's portal page for the signed-in stakeholder: the phase's own content (from its
+    registered spec) beside the sign-off panel. Phase apps call this from their portal views."""
+    spec = registry.spec_for(phase)
     me = selectors.portal_stakeholder_for(membership=request.membership, engagement=engagement)
     context = {
-        **_charter_context(engagement, me),
-        **_signoff_context(engagement, me, Phase.ONBOARDING),
+        "engagement": engagement,
+        "me": me,
+        **spec.portal_context(engagement, me),
+        **_signoff_context(engagement, me, phase, **forms),
     }
-    return render(request, "portal/onboarding.html", context)
+    return render(request, spec.portal_template, context, status=status)
+
+
+@portal_view
+def portal_onboarding(request: HttpRequest, public_id) -> HttpResponse:
+    engagement = portal_engagement_or_404(request, public_id)
+    return render_portal_phase(request, engagement, Phase.ONBOARDING)
 
 
 @portal_view
 @require_POST
 def portal_signoff_decide(request: HttpRequest, public_id, phase: str) -> HttpResponse:
-    engagement = _portal_engagement(request, public_id)
+    engagement = portal_engagement_or_404(request, public_id)
     spec = registry.spec_for(phase) if phase in Phase.values else None
     if spec is None:
         raise Http404
@@ -154,9 +130,6 @@ def portal_signoff_decide(request: HttpRequest, public_id, phase: str) -> HttpRe
             messages.success(request, f"You {verb} {Phase(phase).label}. Thank you.")
             return redirect(spec.portal_url_name, engagement.public_id)
     form_key = "approve_form" if form_class is ApproveForm else "reject_form"
-    context = {
-        **_charter_context(engagement, me),
-        **_signoff_context(engagement, me, phase, **{form_key: form}),
-        "open_form": form_key,
-    }
-    return render(request, "portal/onboarding.html", context, status=400)
+    return render_portal_phase(
+        request, engagement, phase, status=400, open_form=form_key, **{form_key: form}
+    )

@@ -33,6 +33,10 @@ class PhaseSpec:
     """snapshot(engagement) -> the phase's artifacts as JSON-ready data: {section: [item, …]}."""
     workspace_url_name: str
     portal_url_name: str
+    portal_template: str
+    """The phase's portal page; it includes portal/_signoff_panel.html."""
+    portal_context: Callable[..., dict]
+    """portal_context(engagement, stakeholder) -> what the portal page shows that stakeholder."""
 
 
 _specs: dict[Phase, PhaseSpec] = {}

@@ -111,7 +111,9 @@ def gate_overview(*, engagement: Engagement, phase: str) -> dict:
         "changes": snapshot_diff(request.snapshot, live) if request and request.is_stale else [],
         "live_digest": digest,
         "last_closed": last_closed,
-        "editable": state.status != PhaseStatus.SIGNED_OFF,
+        "is_open": signoffs.phase_is_open(engagement=engagement, phase=phase),
+        "editable": state.status != PhaseStatus.SIGNED_OFF
+        and signoffs.phase_is_open(engagement=engagement, phase=phase),
         "can_advance": engagement.current_phase == phase and state.status == PhaseStatus.SIGNED_OFF,
     }
 

@@ -32,6 +32,7 @@ from engagements.models.gates import (
     SignoffDecision,
     SignoffRequest,
 )
+from engagements.models.jobs import Job, JobStatus
 from engagements.models.outbox import EmailStatus, OutboundEmail
 
 __all__ = [
@@ -47,6 +48,8 @@ __all__ = [
     "Firm",
     "HeadcountLine",
     "Invitation",
+    "Job",
+    "JobStatus",
     "Meeting",
     "Membership",
     "Milestone",

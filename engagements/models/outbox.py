@@ -21,6 +21,10 @@ class OutboundEmail(TenantModel):
     subject = models.CharField(max_length=300)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
+    attachment = models.CharField(
+        max_length=500, blank=True, help_text="Name of a file in the default storage to attach."
+    )
+    attachment_name = models.CharField(max_length=200, blank=True)
     status = models.CharField(
         max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
     )

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -395,15 +396,18 @@ def _link_stakeholder(stakeholder: Stakeholder, user: User) -> None:
 # --- email -----------------------------------------------------------------------------------
 
 
-def email_queue(
-    *, firm: Firm, dedupe_key: str, to: str, template: str, context: dict
-) -> OutboundEmail:
-    """Write the email's row now and send it after the transaction commits.
-
-    Queuing the same `dedupe_key` twice returns the first row and sends nothing more.
-    """
-    from engagements.tasks import deliver_email
-
+def email_write(
+    *,
+    firm: Firm,
+    dedupe_key: str,
+    to: str,
+    template: str,
+    context: dict,
+    attachment: str = "",
+    attachment_name: str = "",
+) -> tuple[OutboundEmail, bool]:
+    """Write the email's row (rendered from `template`); an existing row for the same
+    `dedupe_key` is returned instead, so one purpose gives one email. Returns (row, created)."""
     context = {"site_url": settings.SITE_URL, **context}
     subject = render_to_string(f"{template}_subject.txt", context).strip()
     try:
@@ -415,10 +419,28 @@ def email_queue(
                 subject=subject,
                 body_text=render_to_string(f"{template}.txt", context),
                 body_html=render_to_string(f"{template}.html", context),
+                attachment=attachment,
+                attachment_name=attachment_name,
             )
     except IntegrityError:
-        return OutboundEmail.objects.get(dedupe_key=dedupe_key)
-    transaction.on_commit(lambda: deliver_email.delay(email.pk, firm.pk))
+        return OutboundEmail.objects.get(dedupe_key=dedupe_key), False
+    return email, True
+
+
+def email_queue(
+    *, firm: Firm, dedupe_key: str, to: str, template: str, context: dict
+) -> OutboundEmail:
+    """Write the email's row now and send it after the transaction commits.
+
+    Queuing the same `dedupe_key` twice returns the first row and sends nothing more.
+    """
+    from engagements.tasks import deliver_email
+
+    email, created = email_write(
+        firm=firm, dedupe_key=dedupe_key, to=to, template=template, context=context
+    )
+    if created:
+        transaction.on_commit(lambda: deliver_email.delay(email.pk, firm.pk))
     return email
 
 
@@ -435,6 +457,9 @@ def email_deliver(*, outbound_email_id: int) -> OutboundEmail:
         message = EmailMultiAlternatives(subject=email.subject, body=email.body_text, to=[email.to])
         if email.body_html:
             message.attach_alternative(email.body_html, "text/html")
+        if email.attachment:
+            with default_storage.open(email.attachment, "rb") as attached:
+                message.attach(email.attachment_name, attached.read(), "application/pdf")
         try:
             message.send()
         except OSError as error:

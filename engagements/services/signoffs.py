@@ -50,6 +50,12 @@ def phase_state_peek(*, engagement: Engagement, phase: str) -> PhaseState:
     return state or PhaseState(firm=engagement.firm, engagement=engagement, phase=phase)
 
 
+def phase_is_open(*, engagement: Engagement, phase: str) -> bool:
+    """A phase opens once the engagement has reached it (the earlier ones are signed off)."""
+    order = list(Phase)
+    return order.index(Phase(phase)) <= order.index(Phase(engagement.current_phase))
+
+
 def _spec(phase: str) -> registry.PhaseSpec:
     spec = registry.spec_for(phase)
     if spec is None:
@@ -77,6 +83,11 @@ def phase_edit(*, engagement: Engagement, phase: str, actor: User) -> Iterator[E
     and afterwards marks an open sign-off request stale when the artifacts no longer match it."""
     with transaction.atomic():
         locked = _locked(engagement)
+        if not phase_is_open(engagement=locked, phase=phase):
+            raise ApplicationError(
+                f"{Phase(phase).label} has not started yet: the client signs off the earlier "
+                "phases first."
+            )
         if phase_state_peek(engagement=locked, phase=phase).status == PhaseStatus.SIGNED_OFF:
             raise ApplicationError(
                 f"{Phase(phase).label} is signed off and read-only. "
@@ -171,7 +182,7 @@ def signoff_request_create(*, engagement: Engagement, phase: str, actor: User) -
 def _check_requestable(engagement: Engagement, phase: str, state: PhaseState) -> None:
     if engagement.current_phase == Phase.CLOSED:
         raise ApplicationError("This engagement is closed.")
-    if list(Phase).index(Phase(phase)) > list(Phase).index(Phase(engagement.current_phase)):
+    if not phase_is_open(engagement=engagement, phase=phase):
         raise ApplicationError(f"{Phase(phase).label} has not started yet.")
     if state.status == PhaseStatus.AWAITING_SIGNOFF:
         raise ApplicationError(f"{Phase(phase).label} is already waiting for sign-off.")

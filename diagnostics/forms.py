@@ -1,0 +1,156 @@
+"""Forms validate the shape of Phase 2 input; services decide and save."""
+
+from django import forms
+
+from diagnostics.models import (
+    DataSource,
+    Finding,
+    PromptTemplate,
+    ReportDraft,
+    ToolAssessment,
+    Workshop,
+)
+from engagements.forms import ShapeOnlyModelForm
+from engagements.models import Engagement, Stakeholder, StakeholderRole, Tool, User
+from engagements.selectors import consultant_choices
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+
+def _engagement_choices(form: forms.Form, engagement: Engagement, **fields) -> None:
+    """Set each named field's queryset to this engagement's rows of the given model."""
+    for name, model in fields.items():
+        form.fields[name].queryset = model.objects.filter(engagement=engagement)
+
+
+class WorkshopForm(ShapeOnlyModelForm):
+    attendees = forms.ModelMultipleChoiceField(
+        queryset=Stakeholder.unscoped.none(), widget=forms.CheckboxSelectMultiple, required=False
+    )
+    facilitator = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+
+    class Meta:
+        model = Workshop
+        fields = [
+            "title",
+            "group",
+            "objective",
+            "scope",
+            "facilitator",
+            "scheduled_at",
+            "attendees",
+        ]
+        widgets = {"scheduled_at": DateTimeInput(), "scope": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, engagement: Engagement, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _engagement_choices(self, engagement, attendees=Stakeholder)
+        self.fields["facilitator"].queryset = consultant_choices()
+        self.fields["facilitator"].label_from_instance = str
+
+
+class AgendaItemForm(forms.Form):
+    title = forms.CharField(max_length=200, label="Agenda item")
+    minutes = forms.IntegerField(min_value=1, max_value=480)
+
+
+class FindingForm(ShapeOnlyModelForm):
+    affected_roles = forms.MultipleChoiceField(
+        choices=StakeholderRole.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    affected_tools = forms.ModelMultipleChoiceField(
+        queryset=Tool.unscoped.none(), widget=forms.CheckboxSelectMultiple, required=False
+    )
+    workshop = forms.ModelChoiceField(
+        queryset=Workshop.unscoped.none(), required=False, label="Session it came from"
+    )
+
+    class Meta:
+        model = Finding
+        fields = [
+            "title", "category", "severity", "process_view", "quote", "workshop",
+            "affected_roles", "affected_tools",
+        ]  # fmt: skip
+        widgets = {"quote": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, engagement: Engagement, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _engagement_choices(self, engagement, affected_tools=Tool, workshop=Workshop)
+
+
+class DataSourceForm(ShapeOnlyModelForm):
+    class Meta:
+        model = DataSource
+        fields = ["system", "objects_held", "owner", "record_count", "quality_notes"]
+        widgets = {"quality_notes": forms.Textarea(attrs={"rows": 2})}
+
+
+class ToolAssessmentForm(ShapeOnlyModelForm):
+    overlaps = forms.ModelMultipleChoiceField(
+        queryset=Tool.unscoped.none(), widget=forms.CheckboxSelectMultiple, required=False,
+        label="Overlaps with",
+    )  # fmt: skip
+
+    class Meta:
+        model = ToolAssessment
+        fields = ["value", "complexity", "active_seats", "overlaps", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 1})}
+        labels = {"value": "Value (1–5)", "complexity": "Complexity (1–5)"}
+
+    def __init__(self, *args, tool: Tool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["overlaps"].queryset = Tool.objects.filter(
+            engagement_id=tool.engagement_id
+        ).exclude(pk=tool.pk)
+        self.fields["value"].widget = forms.NumberInput(attrs={"min": 1, "max": 5})
+        self.fields["complexity"].widget = forms.NumberInput(attrs={"min": 1, "max": 5})
+
+
+class ReportDraftForm(ShapeOnlyModelForm):
+    class Meta:
+        model = ReportDraft
+        fields = ["executive_summary", "current_state", "gaps"]
+        widgets = {name: forms.Textarea(attrs={"rows": 4}) for name in fields}
+
+
+class RecommendationForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    detail = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    findings = forms.ModelMultipleChoiceField(
+        queryset=Finding.unscoped.none(), widget=forms.CheckboxSelectMultiple,
+        label="Findings behind it", required=False,
+    )  # fmt: skip
+
+    def __init__(self, *args, engagement: Engagement, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _engagement_choices(self, engagement, findings=Finding)
+
+
+class SendReportForm(forms.Form):
+    recipients = forms.ModelMultipleChoiceField(
+        queryset=Stakeholder.unscoped.none(), widget=forms.CheckboxSelectMultiple,
+        label="Send to", required=False,
+    )  # fmt: skip
+
+    def __init__(self, *args, engagement: Engagement, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        stakeholders = Stakeholder.objects.filter(engagement=engagement)
+        self.fields["recipients"].queryset = stakeholders
+        if not self.is_bound:
+            # Default audience: the approvers and leadership.
+            self.initial["recipients"] = [
+                s.pk for s in stakeholders if s.is_approver or s.role == StakeholderRole.LEADERSHIP
+            ]
+
+
+class PromptTemplateForm(ShapeOnlyModelForm):
+    class Meta:
+        model = PromptTemplate
+        fields = ["group", "text"]
+        labels = {"group": "For", "text": "Prompt"}
+
+
+class PreworkForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Your answer")

@@ -1,0 +1,79 @@
+"""Reads of Phase 2 shared by the workspace, the portal and the gate."""
+
+from django.db.models import Prefetch, QuerySet
+
+from diagnostics.gate import report_delivery_prefix
+from diagnostics.models import (
+    Finding,
+    FindingCategory,
+    PreworkAnswer,
+    Recommendation,
+    ReportVersion,
+    Workshop,
+    WorkshopGroup,
+    WorkshopPrompt,
+    WorkshopStatus,
+)
+from engagements.models import EmailStatus, Engagement, OutboundEmail, Stakeholder
+
+
+def shared_report_versions(*, engagement: Engagement) -> list[ReportVersion]:
+    """Rendered versions the consultant has sent to someone: what the client may download."""
+    sent_keys = OutboundEmail.objects.filter(
+        dedupe_key__startswith="report:", status=EmailStatus.SENT
+    ).values_list("dedupe_key", flat=True)
+    sent_prefixes = {key.rsplit(":", 1)[0] + ":" for key in sent_keys}
+    return [
+        version
+        for version in ReportVersion.objects.filter(engagement=engagement).exclude(file="")
+        if report_delivery_prefix(version) in sent_prefixes
+    ]
+
+
+def prework_for(*, engagement: Engagement, stakeholder: Stakeholder) -> list[dict]:
+    """Planned sessions the stakeholder is invited to, with the questions for their role and
+    the answers they already gave."""
+    mine = PreworkAnswer.objects.filter(stakeholder=stakeholder)
+    workshops = Workshop.objects.filter(
+        engagement=engagement, status=WorkshopStatus.PLANNED, attendees=stakeholder
+    ).prefetch_related(
+        Prefetch("prompts", queryset=WorkshopPrompt.objects.prefetch_related(
+            Prefetch("prework", queryset=mine, to_attr="my_answers")))
+    )  # fmt: skip
+    return [
+        {
+            "workshop": workshop,
+            "prompts": [
+                prompt
+                for prompt in workshop.prompts.all()
+                if workshop.group == WorkshopGroup.MIXED or prompt.group == stakeholder.role
+            ],
+        }
+        for workshop in workshops
+    ]
+
+
+def findings_by_category(*, engagement: Engagement) -> list[dict]:
+    findings = list(Finding.objects.filter(engagement=engagement))
+    return [
+        {"label": label, "findings": [f for f in findings if f.category == value]}
+        for value, label in FindingCategory.choices
+        if any(f.category == value for f in findings)
+    ]
+
+
+def recommendations(*, engagement: Engagement) -> QuerySet:
+    return Recommendation.objects.filter(engagement=engagement).prefetch_related("findings")
+
+
+def portal_context(engagement: Engagement, me: Stakeholder) -> dict:
+    context = {
+        "versions": shared_report_versions(engagement=engagement),
+        "prework": prework_for(engagement=engagement, stakeholder=me),
+    }
+    if me.is_approver:
+        context.update(
+            finding_groups=findings_by_category(engagement=engagement),
+            recommendations=recommendations(engagement=engagement),
+        )
+    return context
