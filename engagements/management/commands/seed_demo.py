@@ -116,6 +116,8 @@ class Command(BaseCommand):
         self._charter(engagement, consultant, complete=phase != Phase.ONBOARDING)
         if phase != Phase.ONBOARDING:
             self._sign_off_phase_one(engagement, consultant)
+        if phase == Phase.DIAGNOSTIC:
+            self._diagnostic(engagement, consultant)
         if phase == Phase.ARCHITECTURE:
             # Demo history only: the diagnostic phase has no pages yet, so its sign-off is set
             # directly rather than through a request.
@@ -216,6 +218,33 @@ class Command(BaseCommand):
                 cadence="weekly",
                 channel="Zoom",
             )
+
+    def _diagnostic(self, engagement, consultant) -> None:
+        """Two sessions held and one planned, with findings drawn from what was said."""
+        # Phase apps are optional to `engagements`; the demo uses one only if it is installed.
+        from diagnostics import services as diagnostics
+
+        stakeholders = {s.role: s for s in Stakeholder.objects.filter(engagement=engagement)}
+        reps = diagnostics.workshop_create(
+            engagement=engagement, actor=consultant, title="Reps: a day in the pipeline",
+            group="rep", objective="Find where the process slows reps down.",
+            facilitator=consultant, attendees=[stakeholders["rep"]],
+        )  # fmt: skip
+        answer = "I log every call twice: once in Outreach, once in Salesforce."
+        first = reps.prompts.first()
+        diagnostics.workshop_capture(
+            workshop=reps, actor=consultant, complete=True,
+            notes="Reps keep their own spreadsheets for next steps.\n"
+            "Stage names mean different things to each rep.",
+            decisions="Map the real stages before designing new ones.",
+            answers={first.pk: answer},
+        )  # fmt: skip
+        diagnostics.finding_from_notes(workshop=reps, actor=consultant, text=answer)
+        diagnostics.workshop_create(
+            engagement=engagement, actor=consultant, title="Managers: forecast and visibility",
+            group="manager", objective="Find where managers lack visibility.",
+            facilitator=consultant, attendees=[stakeholders["manager"]],
+        )  # fmt: skip
 
     def _sign_off_phase_one(self, engagement, consultant) -> None:
         request = signoffs.signoff_request_create(
