@@ -88,24 +88,24 @@ class DataSourceForm(ShapeOnlyModelForm):
 
 
 class ToolAssessmentForm(ShapeOnlyModelForm):
-    overlaps = forms.ModelMultipleChoiceField(
-        queryset=Tool.unscoped.none(), widget=forms.CheckboxSelectMultiple, required=False,
-        label="Overlaps with",
-    )  # fmt: skip
+    overlaps = forms.TypedMultipleChoiceField(
+        coerce=int, widget=forms.CheckboxSelectMultiple, required=False, label="Overlaps with"
+    )
 
     class Meta:
         model = ToolAssessment
         fields = ["value", "complexity", "active_seats", "overlaps", "notes"]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 1})}
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 1}),
+            "value": forms.NumberInput(attrs={"min": 1, "max": 5}),
+            "complexity": forms.NumberInput(attrs={"min": 1, "max": 5}),
+        }
         labels = {"value": "Value (1–5)", "complexity": "Complexity (1–5)"}
 
-    def __init__(self, *args, tool: Tool, **kwargs) -> None:
+    def __init__(self, *args, tool: Tool, inventory: list[Tool], **kwargs) -> None:
+        """`inventory` is the engagement's tools, loaded once for every tool's form."""
         super().__init__(*args, **kwargs)
-        self.fields["overlaps"].queryset = Tool.objects.filter(
-            engagement_id=tool.engagement_id
-        ).exclude(pk=tool.pk)
-        self.fields["value"].widget = forms.NumberInput(attrs={"min": 1, "max": 5})
-        self.fields["complexity"].widget = forms.NumberInput(attrs={"min": 1, "max": 5})
+        self.fields["overlaps"].choices = [(t.pk, t.name) for t in inventory if t.pk != tool.pk]
 
 
 class ReportDraftForm(ShapeOnlyModelForm):

@@ -27,14 +27,19 @@ def report_delivery_prefix(version: ReportVersion) -> str:
     return f"report:{version.public_id}:"
 
 
+def sent_report_versions(engagement: Engagement) -> list[ReportVersion]:
+    """Rendered versions that reached at least one recipient, newest first (two queries)."""
+    sent_keys = OutboundEmail.objects.filter(
+        dedupe_key__startswith="report:", status=EmailStatus.SENT
+    ).values_list("dedupe_key", flat=True)
+    sent_prefixes = {key.rsplit(":", 1)[0] + ":" for key in sent_keys}
+    versions = ReportVersion.objects.filter(engagement=engagement).exclude(file="")
+    return [v for v in versions if report_delivery_prefix(v) in sent_prefixes]
+
+
 def latest_sent_version(engagement: Engagement) -> ReportVersion | None:
-    for version in ReportVersion.objects.filter(engagement=engagement).exclude(file=""):
-        sent = OutboundEmail.objects.filter(
-            dedupe_key__startswith=report_delivery_prefix(version), status=EmailStatus.SENT
-        )
-        if sent.exists():
-            return version
-    return None
+    sent = sent_report_versions(engagement)
+    return sent[0] if sent else None
 
 
 def readiness(engagement: Engagement) -> list[Check]:

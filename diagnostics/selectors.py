@@ -2,7 +2,7 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from diagnostics.gate import report_delivery_prefix
+from diagnostics.gate import sent_report_versions
 from diagnostics.models import (
     Finding,
     FindingCategory,
@@ -14,20 +14,12 @@ from diagnostics.models import (
     WorkshopPrompt,
     WorkshopStatus,
 )
-from engagements.models import EmailStatus, Engagement, OutboundEmail, Stakeholder
+from engagements.models import Engagement, Stakeholder
 
 
 def shared_report_versions(*, engagement: Engagement) -> list[ReportVersion]:
     """Rendered versions the consultant has sent to someone: what the client may download."""
-    sent_keys = OutboundEmail.objects.filter(
-        dedupe_key__startswith="report:", status=EmailStatus.SENT
-    ).values_list("dedupe_key", flat=True)
-    sent_prefixes = {key.rsplit(":", 1)[0] + ":" for key in sent_keys}
-    return [
-        version
-        for version in ReportVersion.objects.filter(engagement=engagement).exclude(file="")
-        if report_delivery_prefix(version) in sent_prefixes
-    ]
+    return sent_report_versions(engagement)
 
 
 def prework_for(*, engagement: Engagement, stakeholder: Stakeholder) -> list[dict]:

@@ -50,7 +50,7 @@ from engagements.services.jobs import (
     job_start,
     job_succeed,
 )
-from engagements.services.signoffs import phase_edit
+from engagements.services.signoffs import phase_edit, signoff_refresh_staleness
 
 DIAGNOSTIC = Phase.DIAGNOSTIC
 logger = logging.getLogger(__name__)
@@ -393,19 +393,20 @@ def recommendation_delete(*, recommendation: Recommendation, actor: User) -> Non
         recommendation.delete()
 
 
-@transaction.atomic
 def report_render_request(*, engagement: Engagement, actor: User) -> ReportVersion:
     """Queue a new version (v1, v2, …) for rendering after this transaction commits."""
     from diagnostics.tasks import render_report
 
-    engagement = Engagement.objects.select_for_update().get(pk=engagement.pk)
-    number = (ReportVersion.objects.filter(engagement=engagement).order_by("-number").values_list(
-        "number", flat=True).first() or 0) + 1  # fmt: skip
-    version = ReportVersion.objects.create(
-        firm=engagement.firm, engagement=engagement, number=number, requested_by=actor,
-        job=job_create(engagement=engagement, kind="diagnostic_report"),
-    )  # fmt: skip
-    transaction.on_commit(lambda: render_report.delay(version.pk, engagement.firm_id))
+    with phase_edit(engagement=engagement, phase=DIAGNOSTIC, actor=actor) as locked:
+        last = ReportVersion.objects.filter(engagement=locked).order_by("-number").first()
+        version = ReportVersion.objects.create(
+            firm=locked.firm,
+            engagement=locked,
+            number=(last.number if last else 0) + 1,
+            requested_by=actor,
+            job=job_create(engagement=locked, kind="diagnostic_report"),
+        )
+        transaction.on_commit(lambda: render_report.delay(version.pk, locked.firm_id))
     return version
 
 
@@ -473,7 +474,7 @@ def report_send(
     attach = version.size <= settings.REPORT_ATTACHMENT_MAX_BYTES
     link = settings.SITE_URL + reverse("portal_diagnostic", args=[version.engagement.public_id])
     rows = []
-    with transaction.atomic():
+    with phase_edit(engagement=version.engagement, phase=DIAGNOSTIC, actor=actor):
         for stakeholder in recipients:
             email, _ = email_write(
                 firm=version.firm,
@@ -492,15 +493,24 @@ def report_send(
 
 def report_deliver(*, version_id: int) -> None:
     """Send every pending delivery of a version; sent ones are skipped, so a retry after a
-    failure part-way sends only to those who have not received it."""
-    version = ReportVersion.objects.get(pk=version_id)
+    failure part-way sends only to those who have not received it. One refused recipient does
+    not hold up the others: the first failure is raised after everyone else was tried."""
+    version = ReportVersion.objects.select_related("engagement").get(pk=version_id)
     pending = (
         OutboundEmail.objects.filter(dedupe_key__startswith=report_delivery_prefix(version))
         .exclude(status=EmailStatus.SENT)
         .order_by("id")
     )
+    failures = []
     for email in pending:
-        email_deliver(outbound_email_id=email.pk)
+        try:
+            email_deliver(outbound_email_id=email.pk)
+        except OSError as error:
+            failures.append(error)
+    # Sending makes this the latest sent version: the phase's snapshot may have changed.
+    signoff_refresh_staleness(engagement=version.engagement, actor=None)
+    if failures:
+        raise failures[0]
 
 
 def with_deliveries(versions: list[ReportVersion]) -> list[ReportVersion]:

@@ -272,18 +272,22 @@ def landscape(request: HttpRequest, public_id) -> HttpResponse:
         **_base(engagement, "landscape"),
         "sources": DataSource.objects.filter(engagement=engagement),
         "source_form": source_form,
-        "tool_rows": [_tool_row(tool) for tool in tools],
+        "tool_rows": [_tool_row(tool, tools) for tool in tools],
         "chart": value_complexity_svg(assessments),
     }
     status = 400 if source_form.errors else 200
     return render(request, "diagnostics/landscape.html", context, status=status)
 
 
-def _tool_row(tool: Tool) -> dict:
+def _tool_row(tool: Tool, inventory: list[Tool]) -> dict:
     assessment = getattr(tool, "assessment", None)
-    initial = {"overlaps": list(assessment.overlaps.all())} if assessment else {}
+    initial = {"overlaps": [t.pk for t in assessment.overlaps.all()]} if assessment else {}
     form = ToolAssessmentForm(
-        instance=assessment, tool=tool, prefix=f"tool-{tool.public_id}", initial=initial
+        instance=assessment,
+        tool=tool,
+        inventory=inventory,
+        prefix=f"tool-{tool.public_id}",
+        initial=initial,
     )
     return {"tool": tool, "form": form}
 
@@ -308,12 +312,17 @@ def tool_assess(request: HttpRequest, public_id, tool_id) -> HttpResponse:
     engagement = _engagement(public_id)
     tool = get_object_or_404(Tool.objects, engagement=engagement, public_id=tool_id)
     existing = ToolAssessment.objects.filter(tool=tool).first()
+    inventory = {t.pk: t for t in Tool.objects.filter(engagement=engagement)}
     form = ToolAssessmentForm(
-        request.POST, instance=existing, tool=tool, prefix=f"tool-{tool.public_id}"
+        request.POST,
+        instance=existing,
+        tool=tool,
+        inventory=list(inventory.values()),
+        prefix=f"tool-{tool.public_id}",
     )
     if form.is_valid():
         data = dict(form.cleaned_data)
-        data["overlaps"] = list(data.get("overlaps") or [])
+        data["overlaps"] = [inventory[pk] for pk in data.get("overlaps") or []]
         try:
             services.tool_assessment_save(tool=tool, actor=request.user, **data)
         except ApplicationError as error:
@@ -333,7 +342,9 @@ def tool_assess(request: HttpRequest, public_id, tool_id) -> HttpResponse:
 
 def _report_context(engagement: Engagement, **forms) -> dict:
     draft = ReportDraft.objects.filter(engagement=engagement).first()
-    versions = list(ReportVersion.objects.filter(engagement=engagement).select_related("job"))
+    versions = list(
+        ReportVersion.objects.filter(engagement=engagement).select_related("job", "requested_by")
+    )
     return {
         **_base(engagement, "report"),
         "draft_form": forms.get("draft_form") or ReportDraftForm(instance=draft, prefix="draft"),
@@ -404,7 +415,9 @@ def recommendation_delete(request: HttpRequest, public_id, recommendation_id) ->
 
 def _version(engagement: Engagement, version_id) -> ReportVersion:
     return get_object_or_404(
-        ReportVersion.objects.select_related("job"), engagement=engagement, public_id=version_id
+        ReportVersion.objects.select_related("job", "requested_by"),
+        engagement=engagement,
+        public_id=version_id,
     )
 
 

@@ -1,15 +1,17 @@
 """The tenant isolation matrix: every workspace and portal URL, for every persona, both methods.
 
-The matrix is data (`MATRIX`); one parametrized test runs it. A URL added to
-`engagements.urls.workspace_patterns` or `portal_patterns` without a row for every persona fails
-`test_every_workspace_and_portal_url_is_in_the_matrix`.
+The matrix is data (`MATRIX`); one parametrized test runs it. A URL added to the
+`workspace_patterns` or `portal_patterns` of `engagements.urls` or `diagnostics.urls` without a row
+for every persona fails `test_every_workspace_and_portal_url_is_in_the_matrix`.
 
 Personas of firm A allowed in post empty data (the view must answer with its form, not a 404).
 Personas refused, and another firm's personas even where allowed, post a *valid* payload, so a
 broken guard would show up as a changed row; after any request but firm A staff's own, firm A's
 data must be exactly as before. Before each case, `arrange` puts firm A's engagement in the state
 where that URL's action would take effect (a tool to edit, a ready charter to request sign-off
-of, a signed-off phase to advance or reopen, an open request to decide on).
+of, a signed-off phase to advance or reopen, an open request to decide on; for Phase 2, the
+engagement in the diagnostic phase with a workshop, a finding, a data source, a recommendation
+and a rendered report version shared with the approver).
 """
 
 import uuid
@@ -18,19 +20,43 @@ from enum import Enum
 
 import pytest
 from django.apps import apps
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db.models import Model
 from django.http import HttpResponse
 from django.urls import URLPattern, reverse
+from django.utils import timezone
 
+from diagnostics import urls as diagnostics_urls
+from diagnostics.models import (
+    AgendaItem,
+    DataSource,
+    Finding,
+    FindingTool,
+    PreworkAnswer,
+    PromptTemplate,
+    Recommendation,
+    RecommendationFinding,
+    ReportDraft,
+    ReportVersion,
+    ToolAssessment,
+    ToolOverlap,
+    Workshop,
+    WorkshopAttendee,
+    WorkshopPrompt,
+)
 from engagements import registry
 from engagements import urls as engagement_urls
 from engagements.models import (
     ActivityEvent,
     Charter,
     Client,
+    EmailStatus,
     Engagement,
     HeadcountLine,
     Invitation,
+    Job,
+    JobStatus,
     Meeting,
     Membership,
     Milestone,
@@ -64,6 +90,28 @@ FIRM_A_STAFF_EMAILS = ("alice@alpha.example", "bob@alpha.example")
 PERSONAS = ("owner", "consultant", "approver", "other_client_user", "consultant_b", "anonymous")
 FIRM_A_STAFF = ("owner", "consultant")
 FIRM_A_USERS = (*FIRM_A_STAFF, "approver", "other_client_user")
+
+# The URL patterns the matrix must cover, of every app that adds workspace or portal pages.
+WORKSPACE_AND_PORTAL_PATTERNS: tuple[URLPattern, ...] = (
+    *engagement_urls.workspace_patterns,
+    *engagement_urls.portal_patterns,
+    *diagnostics_urls.workspace_patterns,
+    *diagnostics_urls.portal_patterns,
+)
+DIAGNOSTIC_URLS = frozenset(
+    pattern.name
+    for pattern in (*diagnostics_urls.workspace_patterns, *diagnostics_urls.portal_patterns)
+)
+
+# What `arrange` stores for Phase 2, so pages can be checked for it.
+FIRM_A_PROMPT = "Alpha house question: which spreadsheet rules your quota?"
+FIRM_B_DEFAULT_PROMPT = "Walk us through your last deal"
+WORKSHOP_TITLE = "Rep deep dive"
+WORKSHOP_PROMPT = "Which steps do you do twice, or outside the CRM?"
+FINDING_TITLE = "Deals stall at legal review"
+DATA_SOURCE = "Legacy ERP"
+RECOMMENDATION_TITLE = "Automate the legal hand-off"
+PDF = b"%PDF-1.4 test"
 
 PERSONA_NAMES = {
     "owner": "the firm owner",
@@ -147,6 +195,42 @@ def _workspace_list_url(url_name: str, methods: tuple[str, ...], **firm_a_sees) 
 
 GET, POST, BOTH = ("GET",), ("POST",), ("GET", "POST")
 SEES_ITS_ENGAGEMENT = (ALLOWED, ("Xylo sales system",), ("Beta secret deal",))
+
+
+def _workspace_page(url_name: str, methods: tuple[str, ...], sees: tuple[str, ...]) -> list[Case]:
+    """A page of firm A's engagement: its staff see `sees` on GET; everyone else as for any
+    object of firm A."""
+    rows = []
+    for method in methods:
+        staff = (ALLOWED, sees, ("Beta secret deal",)) if method == "GET" else ALLOWED
+        rows += _cases(
+            url_name,
+            (method,),
+            owner=staff,
+            consultant=staff,
+            approver=NOT_FOUND,
+            other_client_user=NOT_FOUND,
+            consultant_b=NOT_FOUND,
+            anonymous=LOGIN,
+        )
+    return rows
+
+
+def _approver_only(
+    url_name: str, methods: tuple[str, ...], sees: tuple[str, ...] = ()
+) -> list[Case]:
+    """A portal page of firm A's engagement: its approver only; staff of either firm get 404."""
+    return _cases(
+        url_name,
+        methods,
+        owner=NOT_FOUND,
+        consultant=NOT_FOUND,
+        approver=(ALLOWED, sees, ("Yonder rollout", "Beta secret deal")),
+        other_client_user=NOT_FOUND,
+        consultant_b=NOT_FOUND,
+        anonymous=LOGIN,
+    )
+
 
 MATRIX: list[Case] = [
     # Workspace: pages without an object.
@@ -240,6 +324,40 @@ MATRIX: list[Case] = [
         consultant_b=NOT_FOUND,
         anonymous=LOGIN,
     ),
+    # Phase 2, workspace: the firm's prompt library. Another firm's consultant reaches it, but
+    # sees (and seeds) only their own firm's library.
+    *_cases(
+        "prompt_library",
+        GET,
+        owner=(ALLOWED, (FIRM_A_PROMPT,), ()),
+        consultant=(ALLOWED, (FIRM_A_PROMPT,), ()),
+        approver=NOT_FOUND,
+        other_client_user=NOT_FOUND,
+        consultant_b=(ALLOWED, (FIRM_B_DEFAULT_PROMPT,), (FIRM_A_PROMPT, *FIRM_A_DATA)),
+        anonymous=LOGIN,
+    ),
+    *_workspace_list_url("prompt_library", POST),
+    # Phase 2, workspace: the pages of firm A's engagement and the objects under it.
+    *_workspace_page("diagnostic", BOTH, sees=(WORKSHOP_TITLE,)),
+    *_workspace_page("workshop", BOTH, sees=(WORKSHOP_TITLE, WORKSHOP_PROMPT)),
+    *_workspace_object_url("workshop_agenda_add", POST),
+    *_workspace_object_url("workshop_finding", POST),
+    *_workspace_page("findings", BOTH, sees=(FINDING_TITLE,)),
+    *_workspace_page("finding_edit", BOTH, sees=(FINDING_TITLE,)),
+    *_workspace_page("landscape", BOTH, sees=(DATA_SOURCE, "HubSpot")),
+    *_workspace_object_url("data_source_delete", POST),
+    *_workspace_object_url("tool_assess", POST),
+    *_workspace_page("report", BOTH, sees=(RECOMMENDATION_TITLE, "Report v1")),
+    *_workspace_object_url("report_render", POST),
+    *_workspace_object_url("recommendation_delete", POST),
+    *_workspace_page("report_progress", GET, sees=("Report v1",)),
+    *_workspace_object_url("report_retry", POST),
+    *_workspace_object_url("report_download", GET),
+    *_workspace_object_url("report_send", POST),
+    # Phase 2, portal: the approver of firm A's engagement only.
+    *_approver_only("portal_diagnostic", GET, sees=("Download report v1", WORKSHOP_PROMPT)),
+    *_approver_only("portal_prework", POST),
+    *_approver_only("portal_report_download", GET),
 ]
 
 
@@ -254,11 +372,7 @@ def persona(world: World, name: str) -> User | None:
 
 
 def _pattern(url_name: str) -> URLPattern:
-    return next(
-        pattern
-        for pattern in (*engagement_urls.workspace_patterns, *engagement_urls.portal_patterns)
-        if pattern.name == url_name
-    )
+    return next(pattern for pattern in WORKSPACE_AND_PORTAL_PATTERNS if pattern.name == url_name)
 
 
 def _tool(world: World) -> Tool:
@@ -270,6 +384,8 @@ def arrange(world: World, url_name: str) -> None:
     Tool.unscoped.create(
         firm=world.firm_a, engagement=world.engagement, name="HubSpot", category="crm"
     )
+    if url_name in DIAGNOSTIC_URLS:
+        arrange_diagnostic(world, failed_render=url_name == "report_retry")
     status = PhaseStatus.IN_PROGRESS
     if url_name in ("signoff_request", "portal_signoff_decide"):
         ready_charter(world)
@@ -289,15 +405,90 @@ def arrange(world: World, url_name: str) -> None:
             )
 
 
+def arrange_diagnostic(world: World, *, failed_render: bool = False) -> None:
+    """Firm A's engagement in Phase 2, with a custom library prompt, a planned rep workshop the
+    approver is invited to (with a rep prompt), a finding from it, a data source, a
+    recommendation behind the finding, and report v1: rendered to a stored PDF and sent to the
+    approver, or (`failed_render`) failed to render, so it can be retried."""
+    firm, engagement = world.firm_a, world.engagement
+    Engagement.unscoped.filter(pk=engagement.pk).update(current_phase=Phase.DIAGNOSTIC)
+    PromptTemplate.unscoped.create(firm=firm, group="rep", text=FIRM_A_PROMPT)
+    workshop = Workshop.unscoped.create(
+        firm=firm,
+        engagement=engagement,
+        title=WORKSHOP_TITLE,
+        group="rep",
+        objective="Find where deals stall.",
+    )
+    WorkshopAttendee.unscoped.create(
+        firm=firm, workshop=workshop, stakeholder=world.approver_stakeholder
+    )
+    WorkshopPrompt.unscoped.create(firm=firm, workshop=workshop, group="rep", text=WORKSHOP_PROMPT)
+    finding = Finding.unscoped.create(
+        firm=firm,
+        engagement=engagement,
+        title=FINDING_TITLE,
+        category="process",
+        severity="high",
+        workshop=workshop,
+    )
+    DataSource.unscoped.create(
+        firm=firm, engagement=engagement, system=DATA_SOURCE, objects_held="orders"
+    )
+    recommendation = Recommendation.unscoped.create(
+        firm=firm, engagement=engagement, title=RECOMMENDATION_TITLE
+    )
+    RecommendationFinding.unscoped.create(firm=firm, recommendation=recommendation, finding=finding)
+    job = Job.unscoped.create(
+        firm=firm,
+        engagement=engagement,
+        kind="diagnostic_report",
+        status=JobStatus.FAILED if failed_render else JobStatus.SUCCEEDED,
+        error="ValueError: broken chart" if failed_render else "",
+    )
+    version = ReportVersion.unscoped.create(
+        firm=firm,
+        engagement=engagement,
+        number=1,
+        job=job,
+        requested_by=world.consultant,
+        file="" if failed_render else default_storage.save("reports/test.pdf", ContentFile(PDF)),
+        size=0 if failed_render else len(PDF),
+        page_count=0 if failed_render else 1,
+    )
+    if not failed_render:
+        OutboundEmail.unscoped.create(
+            firm=firm,
+            dedupe_key=f"report:{version.public_id}:{world.approver.email}",
+            to=world.approver.email,
+            subject="Diagnostic report v1",
+            body_text="Your diagnostic report.",
+            status=EmailStatus.SENT,
+            sent_at=timezone.now(),
+        )
+
+
 def url_for(world: World, url_name: str) -> str:
-    """The URL of firm A's engagement, of its (non-portal) stakeholder, of its tool, and of
-    Phase 1."""
+    """The URL of firm A's engagement, of its (non-portal) stakeholder, of its tool, of Phase 1,
+    and of the Phase 2 objects `arrange_diagnostic` stored."""
+    engagement = world.engagement
+
+    def first(model: type[Model]):
+        return lambda: model.unscoped.filter(engagement=engagement).get().public_id
+
     values = {
-        "public_id": world.engagement.public_id,
+        "public_id": engagement.public_id,
         "stakeholder_id": world.rep_stakeholder.public_id,
         "phase": Phase.ONBOARDING.value,
         "section": "tools",
         "item_id": lambda: _tool(world).public_id,
+        "tool_id": lambda: _tool(world).public_id,
+        "workshop_id": first(Workshop),
+        "finding_id": first(Finding),
+        "source_id": first(DataSource),
+        "recommendation_id": first(Recommendation),
+        "version_id": first(ReportVersion),
+        "prompt_id": lambda: WorkshopPrompt.unscoped.get(workshop__engagement=engagement).public_id,
     }
     kwargs = {
         key: value() if callable(value) else value
@@ -328,6 +519,8 @@ def hostile_payload(world: World, url_name: str) -> dict:
         "onboarding_item_add": {"tools-name": "Intruder CRM", "tools-category": "crm"},
         "onboarding_item_edit": {"edit-tools-name": "Taken over", "edit-tools-category": "other"},
     }
+    if url_name in DIAGNOSTIC_URLS:
+        payloads.update(_diagnostic_payloads(world))
     if url_name == "portal_signoff_decide":
         digest = SignoffRequest.unscoped.get(engagement=world.engagement).digest
         # A valid rejection, with and without the form's prefix.
@@ -338,6 +531,40 @@ def hostile_payload(world: World, url_name: str) -> dict:
             **{f"reject-{name}": value for name, value in reject.items()},
         }
     return payloads.get(url_name, {})
+
+
+def _diagnostic_payloads(world: World) -> dict[str, dict]:
+    tool = f"tool-{_tool(world).public_id}"
+    return {
+        # Another firm's consultant adds to their own library; firm A's must not change.
+        "prompt_library": {"group": "rep", "text": "Intruder prompt"},
+        "diagnostic": {
+            "plan-title": "Intruder session",
+            "plan-group": "rep",
+            "plan-objective": "Taken over",
+        },
+        "workshop": {"notes": "Taken over", "decisions": "Taken over"},
+        "workshop_agenda_add": {"title": "Intruder item", "minutes": "15"},
+        "workshop_finding": {"text": "Taken over"},
+        "findings": {
+            "finding-title": "Intruder finding",
+            "finding-category": "process",
+            "finding-severity": "high",
+            "finding-process_view": "actual",
+        },
+        "finding_edit": {
+            "finding-title": "Taken over",
+            "finding-category": "data",
+            "finding-severity": "low",
+            "finding-process_view": "supposed",
+        },
+        "landscape": {"source-system": "Intruder DB", "source-objects_held": "everything"},
+        "tool_assess": {f"{tool}-value": "5", f"{tool}-complexity": "1"},
+        "report": {"save_draft": "", "draft-executive_summary": "Taken over"},
+        # The approver already has v1; the rep does not, so a send writes a new email.
+        "report_send": {"send-recipients": [world.rep_stakeholder.pk]},
+        "portal_prework": {"text": "Taken over"},
+    }
 
 
 TENANT_MODELS: list[type[Model]] = [
@@ -360,6 +587,22 @@ TENANT_MODELS: list[type[Model]] = [
     PhaseState,
     SignoffRequest,
     SignoffDecision,
+    Job,
+    PromptTemplate,
+    Workshop,
+    WorkshopAttendee,
+    AgendaItem,
+    WorkshopPrompt,
+    PreworkAnswer,
+    Finding,
+    FindingTool,
+    DataSource,
+    ToolAssessment,
+    ToolOverlap,
+    ReportDraft,
+    Recommendation,
+    RecommendationFinding,
+    ReportVersion,
 ]
 
 
@@ -369,6 +612,14 @@ def firm_a_state(world: World) -> list:
         list(model.unscoped.filter(firm=world.firm_a).order_by("pk").values())
         for model in TENANT_MODELS
     ]
+
+
+def response_text(response: HttpResponse) -> str:
+    """The body, also of a streamed (file) response. Reading it to the end closes it; closing it
+    again by hand would fire request_finished and close the test's database connection."""
+    if not response.streaming:
+        return response.content.decode()
+    return b"".join(response.streaming_content).decode(errors="replace")
 
 
 def assert_outcome(case: Case, response: HttpResponse) -> None:
@@ -383,11 +634,17 @@ def assert_outcome(case: Case, response: HttpResponse) -> None:
     else:
         assert response.status_code in (200, 302, 400)
         assert not location.startswith(LOGIN_PREFIX)
-    body = response.content.decode()
+    body = response_text(response)
     for text in case.contains:
         assert text in body
     for text in case.excludes:
         assert text not in body
+
+
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_directory(settings, tmp_path):
+    """Report PDFs `arrange` stores go to a directory of the test's own."""
+    settings.MEDIA_ROOT = tmp_path
 
 
 @pytest.mark.parametrize("case", MATRIX, ids=str)
@@ -411,10 +668,7 @@ def test_isolation_matrix(world, case):
 
 def test_every_workspace_and_portal_url_is_in_the_matrix():
     covered = {(case.url_name, case.persona) for case in MATRIX}
-    names = [
-        pattern.name
-        for pattern in (*engagement_urls.workspace_patterns, *engagement_urls.portal_patterns)
-    ]
+    names = [pattern.name for pattern in WORKSPACE_AND_PORTAL_PATTERNS]
     assert all(names), "every workspace and portal URL needs a name"
     missing = sorted(
         (name, who) for name in names for who in PERSONAS if (name, who) not in covered
@@ -628,3 +882,150 @@ def test_a_client_user_gets_404_on_the_portal_charter_of_an_engagement_they_are_
     response = signed_in(colleague).get(url_for(world, "portal_onboarding"))
 
     assert response.status_code == 404
+
+
+# --- Phase 2: report downloads, and objects of another engagement -------------------------------
+
+
+def test_the_owner_downloads_the_report_as_a_pdf_attachment(world):
+    arrange(world, "report_download")
+
+    response = signed_in(world.owner).get(url_for(world, "report_download"))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert "diagnostic-report-v1.pdf" in response["Content-Disposition"]
+    assert response_text(response) == PDF.decode()
+
+
+def test_the_approver_downloads_the_shared_report_as_a_pdf_attachment(world):
+    arrange(world, "portal_report_download")
+
+    response = signed_in(world.approver).get(url_for(world, "portal_report_download"))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response_text(response) == PDF.decode()
+
+
+@pytest.mark.parametrize("url_name", ["report_download", "portal_report_download"])
+@pytest.mark.parametrize("who", ["consultant_b", "other_client_user", "anonymous"])
+def test_others_cannot_download_the_report(world, who, url_name):
+    arrange(world, url_name)
+
+    response = signed_in(persona(world, who)).get(url_for(world, url_name))
+
+    assert response.status_code in (302, 404)
+    if who == "anonymous":
+        assert response.headers["Location"].startswith(LOGIN_PREFIX)
+    else:
+        assert response.status_code == 404
+    assert "%PDF" not in response_text(response)
+
+
+def test_the_approver_cannot_download_a_version_that_was_not_sent(world):
+    arrange(world, "portal_report_download")
+    OutboundEmail.unscoped.filter(dedupe_key__startswith="report:").delete()
+
+    response = signed_in(world.approver).get(url_for(world, "portal_report_download"))
+
+    assert response.status_code == 404
+    assert (
+        "The report has not been shared yet."
+        in signed_in(world.approver).get(url_for(world, "portal_diagnostic")).content.decode()
+    )
+
+
+def test_another_firms_consultant_cannot_edit_a_library_prompt_of_firm_a(world):
+    arrange(world, "prompt_library")
+    prompt = PromptTemplate.unscoped.get(firm=world.firm_a, text=FIRM_A_PROMPT)
+
+    response = signed_in(world.consultant_b).post(
+        reverse("prompt_library"), {"prompt": prompt.public_id, "text": "Taken over"}
+    )
+
+    assert response.status_code == 404
+    prompt.refresh_from_db()
+    assert prompt.text == FIRM_A_PROMPT
+
+
+def _objects_of(engagement: Engagement) -> dict[str, str]:
+    """A workshop, finding, data source, tool, recommendation and report version of another
+    engagement, by the URL keyword each goes in."""
+    firm = engagement.firm
+    workshop = Workshop.unscoped.create(
+        firm=firm, engagement=engagement, title="Other session", group="rep", objective="Other"
+    )
+    finding = Finding.unscoped.create(
+        firm=firm, engagement=engagement, title="Other finding", category="data", severity="low"
+    )
+    job = Job.unscoped.create(
+        firm=firm, engagement=engagement, kind="diagnostic_report", status=JobStatus.SUCCEEDED
+    )
+    version = ReportVersion.unscoped.create(
+        firm=firm,
+        engagement=engagement,
+        number=1,
+        job=job,
+        file=default_storage.save("reports/other.pdf", ContentFile(PDF)),
+        size=len(PDF),
+    )
+    return {
+        "workshop_id": workshop.public_id,
+        "finding_id": finding.public_id,
+        "source_id": DataSource.unscoped.create(
+            firm=firm, engagement=engagement, system="Other DB", objects_held="x"
+        ).public_id,
+        "tool_id": _other_tool(engagement).public_id,
+        "recommendation_id": Recommendation.unscoped.create(
+            firm=firm, engagement=engagement, title="Other recommendation"
+        ).public_id,
+        "version_id": version.public_id,
+    }
+
+
+OBJECT_URLS = [
+    (pattern.name, keyword)
+    for pattern in diagnostics_urls.workspace_patterns
+    for keyword in pattern.pattern.converters
+    if keyword != "public_id"
+]
+
+
+@pytest.mark.parametrize("other", ["engagement_y", "engagement_b"])
+@pytest.mark.parametrize(("url_name", "keyword"), OBJECT_URLS)
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_phase_2_object_of_another_engagement_is_404_under_this_engagement(
+    world, url_name, keyword, method, other
+):
+    arrange(world, url_name)
+    other_engagement = getattr(world, other)
+    ids = _objects_of(other_engagement)
+    url = reverse(url_name, kwargs={"public_id": world.engagement.public_id, keyword: ids[keyword]})
+    other_rows = [
+        list(model.unscoped.filter(firm=other_engagement.firm).order_by("pk").values())
+        for model in TENANT_MODELS
+    ]
+    http = signed_in(world.consultant)
+
+    response = http.get(url) if method == "GET" else http.post(url, {"delete": "", "text": "Mine"})
+
+    assert response.status_code in (404, 405)
+    assert [
+        list(model.unscoped.filter(firm=other_engagement.firm).order_by("pk").values())
+        for model in TENANT_MODELS
+    ] == other_rows
+
+
+def test_the_approver_cannot_answer_a_prompt_of_a_workshop_they_are_not_invited_to(world):
+    arrange(world, "portal_prework")
+    WorkshopAttendee.unscoped.all().delete()
+
+    response = signed_in(world.approver).post(
+        url_for(world, "portal_prework"), {"text": "Let me in"}
+    )
+
+    assert response.status_code == 404
+    assert not PreworkAnswer.unscoped.exists()
