@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from architecture import urls as architecture_urls
 from diagnostics import urls as diagnostics_urls
 
 urlpatterns = [
@@ -10,6 +11,8 @@ urlpatterns = [
     # Each phase app adds its workspace and portal pages under the same prefixes.
     path("workspace/", include(diagnostics_urls.workspace_patterns)),
     path("portal/", include(diagnostics_urls.portal_patterns)),
+    path("workspace/", include(architecture_urls.workspace_patterns)),
+    path("portal/", include(architecture_urls.portal_patterns)),
 ]
 
 if settings.DEBUG:

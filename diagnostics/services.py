@@ -1,15 +1,9 @@
 """Every write of Phase 2. Artifact edits go through `phase_edit`: a signed-off diagnostic is
 read-only, and an open sign-off request goes stale when its evidence changes."""
 
-import hashlib
-import logging
-import uuid
 from datetime import datetime
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-from django.db import transaction
 from django.urls import reverse
 
 from diagnostics.gate import report_delivery_prefix
@@ -32,7 +26,6 @@ from diagnostics.models import (
 )
 from engagements.errors import ApplicationError
 from engagements.models import (
-    EmailStatus,
     Engagement,
     Firm,
     OutboundEmail,
@@ -41,19 +34,10 @@ from engagements.models import (
     User,
 )
 from engagements.phases import Phase
-from engagements.services import email_deliver, email_write
-from engagements.services.jobs import (
-    job_create,
-    job_fail,
-    job_progress,
-    job_requeue,
-    job_start,
-    job_succeed,
-)
-from engagements.services.signoffs import phase_edit, signoff_refresh_staleness
+from engagements.services import documents
+from engagements.services.signoffs import phase_edit
 
 DIAGNOSTIC = Phase.DIAGNOSTIC
-logger = logging.getLogger(__name__)
 
 DEFAULT_PROMPTS = {
     WorkshopGroup.REP: [
@@ -397,29 +381,16 @@ def report_render_request(*, engagement: Engagement, actor: User) -> ReportVersi
     """Queue a new version (v1, v2, …) for rendering after this transaction commits."""
     from diagnostics.tasks import render_report
 
-    with phase_edit(engagement=engagement, phase=DIAGNOSTIC, actor=actor) as locked:
-        last = ReportVersion.objects.filter(engagement=locked).order_by("-number").first()
-        version = ReportVersion.objects.create(
-            firm=locked.firm,
-            engagement=locked,
-            number=(last.number if last else 0) + 1,
-            requested_by=actor,
-            job=job_create(engagement=locked, kind="diagnostic_report"),
-        )
-        transaction.on_commit(lambda: render_report.delay(version.pk, locked.firm_id))
-    return version
+    return documents.document_request(
+        model=ReportVersion, engagement=engagement, phase=DIAGNOSTIC, actor=actor,
+        kind="diagnostic_report", task=render_report,
+    )  # fmt: skip
 
 
 def report_render_retry(*, version: ReportVersion) -> ReportVersion:
     from diagnostics.tasks import render_report
 
-    if version.is_ready:
-        raise ApplicationError(f"Report v{version.number} is already rendered.")
-    if not version.job.is_finished:
-        raise ApplicationError(f"Report v{version.number} is still rendering.")
-    job_requeue(job=version.job)
-    transaction.on_commit(lambda: render_report.delay(version.pk, version.firm_id))
-    return version
+    return documents.document_retry(version=version, task=render_report)
 
 
 def report_render(*, version_id: int) -> ReportVersion:
@@ -427,98 +398,41 @@ def report_render(*, version_id: int) -> ReportVersion:
     from diagnostics.report import render_report_pdf
 
     version = ReportVersion.objects.select_related("engagement", "job").get(pk=version_id)
-    if version.is_ready:
-        return version
-    job = version.job
-    job_start(job=job)
-    try:
-        pdf, pages = render_report_pdf(
-            version.engagement,
-            version_number=version.number,
-            progress=lambda percent, step: job_progress(job=job, percent=percent, step=step),
-        )
-        job_progress(job=job, percent=95, step="Storing the PDF")
-        name = default_storage.save(
-            f"reports/{version.engagement.public_id}/v{version.number}-{uuid.uuid4().hex[:8]}.pdf",
-            ContentFile(pdf),
-        )
-    except Exception as error:
-        # The job record is what the consultant sees: it shows the error and offers a retry.
-        logger.exception("Rendering %s failed", version)
-        job_fail(job=job, error=f"{type(error).__name__}: {error}")
-        return version
-    ReportVersion.objects.filter(pk=version.pk).update(
-        file=name, digest=hashlib.sha256(pdf).hexdigest(), size=len(pdf), page_count=pages
+    return documents.document_render(
+        version=version,
+        render_pdf=lambda engagement, number, progress: render_report_pdf(
+            engagement, version_number=number, progress=progress
+        ),
+        folder="reports",
     )
-    job_succeed(job=job, step=f"{pages} pages")
-    version.refresh_from_db()
-    return version
 
 
 def report_send(
     *, version: ReportVersion, actor: User, recipients: list[Stakeholder]
 ) -> list[OutboundEmail]:
-    """Write one delivery record per recipient now, then send them in the background.
-
-    A recipient who already has this version (sent or queued) is not written again, so
-    sending twice, or a retried job, never sends the same version to the same person twice.
-    """
+    """Write one delivery record per recipient now, then send them in the background; nobody
+    receives the same version twice (see `documents.document_send`)."""
     from diagnostics.tasks import deliver_report
 
-    if not version.is_ready:
-        raise ApplicationError("This version has not been rendered yet.")
-    if not recipients:
-        raise ApplicationError(
-            "Choose at least one stakeholder to send the report to.", field="recipients"
-        )
-    attach = version.size <= settings.REPORT_ATTACHMENT_MAX_BYTES
-    link = settings.SITE_URL + reverse("portal_diagnostic", args=[version.engagement.public_id])
-    rows = []
-    with phase_edit(engagement=version.engagement, phase=DIAGNOSTIC, actor=actor):
-        for stakeholder in recipients:
-            email, _ = email_write(
-                firm=version.firm,
-                dedupe_key=f"{report_delivery_prefix(version)}{stakeholder.email}",
-                to=stakeholder.email,
-                template="emails/diagnostic_report",
-                context={"version": version, "engagement": version.engagement, "sender": actor,
-                         "recipient": stakeholder, "link": link, "attached": attach},
-                attachment=version.file if attach else "",
-                attachment_name=version.filename if attach else "",
-            )  # fmt: skip
-            rows.append(email)
-        transaction.on_commit(lambda: deliver_report.delay(version.pk, version.firm_id))
-    return rows
+    return documents.document_send(
+        version=version,
+        phase=DIAGNOSTIC,
+        actor=actor,
+        recipients=recipients,
+        template="emails/diagnostic_report",
+        link=settings.SITE_URL + reverse("portal_diagnostic", args=[version.engagement.public_id]),
+        prefix=report_delivery_prefix(version),
+        deliver_task=deliver_report,
+    )
 
 
 def report_deliver(*, version_id: int) -> None:
-    """Send every pending delivery of a version; sent ones are skipped, so a retry after a
-    failure part-way sends only to those who have not received it. One refused recipient does
-    not hold up the others: the first failure is raised after everyone else was tried."""
+    """Send every pending delivery of a version; one refused recipient does not hold up the
+    others (see `documents.document_deliver`)."""
     version = ReportVersion.objects.select_related("engagement").get(pk=version_id)
-    pending = (
-        OutboundEmail.objects.filter(dedupe_key__startswith=report_delivery_prefix(version))
-        .exclude(status=EmailStatus.SENT)
-        .order_by("id")
-    )
-    failures = []
-    for email in pending:
-        try:
-            email_deliver(outbound_email_id=email.pk)
-        except OSError as error:
-            failures.append(error)
-    # Sending makes this the latest sent version: the phase's snapshot may have changed.
-    signoff_refresh_staleness(engagement=version.engagement, actor=None)
-    if failures:
-        raise failures[0]
+    documents.document_deliver(version=version, prefix=report_delivery_prefix(version))
 
 
 def with_deliveries(versions: list[ReportVersion]) -> list[ReportVersion]:
     """Attach each version's delivery records (one query for all) as `delivery_list`."""
-    rows = OutboundEmail.objects.filter(dedupe_key__startswith="report:").order_by("to")
-    by_prefix: dict[str, list[OutboundEmail]] = {}
-    for row in rows:
-        by_prefix.setdefault(row.dedupe_key.rsplit(":", 1)[0] + ":", []).append(row)
-    for version in versions:
-        version.delivery_list = by_prefix.get(report_delivery_prefix(version), [])
-    return versions
+    return documents.with_deliveries(versions, report_delivery_prefix)

@@ -214,10 +214,11 @@ def test_a_second_request_while_one_is_open_is_refused(ready):
 
 
 def test_a_phase_that_has_not_started_cannot_be_put_up_for_sign_off(ready, monkeypatch):
-    refused(lambda: request_signoff(ready, Phase.ARCHITECTURE), "not available yet")
-    spec = dataclasses.replace(registry.spec_for(ONBOARDING), phase=Phase.ARCHITECTURE)
-    monkeypatch.setitem(registry._specs, Phase.ARCHITECTURE, spec)
-    refused(lambda: request_signoff(ready, Phase.ARCHITECTURE), "has not started yet")
+    unregistered = next(p for p in reversed(WORKING_PHASES) if not registry.is_available(p))
+    refused(lambda: request_signoff(ready, unregistered), "not available yet")
+    spec = dataclasses.replace(registry.spec_for(ONBOARDING), phase=unregistered)
+    monkeypatch.setitem(registry._specs, unregistered, spec)
+    refused(lambda: request_signoff(ready, unregistered), "has not started yet")
     assert not SignoffRequest.objects.exists()
 
 

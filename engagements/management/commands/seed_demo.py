@@ -18,6 +18,7 @@ from engagements.models import (
     Role,
     Stakeholder,
     StakeholderRole,
+    Tool,
     User,
 )
 from engagements.phases import WORKING_PHASES, Phase
@@ -116,11 +117,11 @@ class Command(BaseCommand):
         self._charter(engagement, consultant, complete=phase != Phase.ONBOARDING)
         if phase != Phase.ONBOARDING:
             self._sign_off_phase_one(engagement, consultant)
-        if phase == Phase.DIAGNOSTIC:
+        if phase in (Phase.DIAGNOSTIC, Phase.ARCHITECTURE):
             self._diagnostic(engagement, consultant)
         if phase == Phase.ARCHITECTURE:
-            # Demo history only: the diagnostic phase has no pages yet, so its sign-off is set
-            # directly rather than through a request.
+            # Demo history, kept short: the diagnostic sign-off is recorded directly rather than
+            # through rendering, sending and approving a report.
             PhaseState.objects.create(
                 firm=engagement.firm,
                 engagement=engagement,
@@ -128,7 +129,68 @@ class Command(BaseCommand):
                 status=PhaseStatus.SIGNED_OFF,
             )
             signoffs.engagement_advance(engagement=engagement, actor=consultant)
+            self._architecture(engagement, consultant)
         return engagement
+
+    def _architecture(self, engagement, consultant) -> None:
+        """Decisions on the tools, a new capability, and a vendor evaluation part-way."""
+        from architecture import services as architecture
+        from architecture.models import Criterion, Stage
+        from diagnostics.models import Finding
+
+        findings = list(Finding.objects.filter(engagement=engagement))
+        tools = {t.name: t for t in Tool.objects.filter(engagement=engagement)}
+        capability = architecture.capability_save(
+            engagement=engagement, actor=consultant, name="Conversation intelligence",
+            tool_name="Call recorder", findings=findings, is_new_tool=True, seats=18,
+            monthly_cost=Decimal("900"),
+        )  # fmt: skip
+        decisions = [
+            ("Salesforce", "keep", findings, "The system of record: fix its stages, keep it."),
+            ("Outreach", "keep", [], "Reps use it daily; sync it properly with Salesforce."),
+            ("Forecast spreadsheet", "retire", findings, "Forecasts move into Salesforce."),
+        ]
+        for name, decision, linked, rationale in decisions:
+            architecture.tool_decision_save(
+                tool=tools[name], actor=consultant, decision=decision, findings=linked,
+                rationale=rationale,
+            )  # fmt: skip
+        architecture.stages_ensure(engagement=engagement)
+
+        for stage in Stage.objects.filter(engagement=engagement):
+            system = "Outreach" if stage.position < 2 else "Salesforce"
+            architecture.stage_save(
+                engagement=engagement, actor=consultant, stage=stage, system_of_record=system,
+                roles=["rep"] if stage.position < 5 else ["rep", "manager"],
+            )  # fmt: skip
+        architecture.integration_save(
+            engagement=engagement, actor=consultant, source_system="Outreach",
+            target_system="Salesforce", objects_carried="contacts, activities",
+            direction="two_way", trigger="every 5 minutes", is_automated=True, owner="Jonas Berg",
+        )  # fmt: skip
+        architecture.reporting_item_save(
+            engagement=engagement, actor=consultant, name="Pipeline coverage by rep",
+            sources="Salesforce", success_metric=None,
+        )  # fmt: skip
+        evaluation = architecture.evaluation_create(
+            engagement=engagement, actor=consultant, title="Conversation intelligence",
+            capability=capability,
+        )  # fmt: skip
+        vendors = [
+            architecture.vendor_add(evaluation=evaluation, actor=consultant, name=name)
+            for name in ("Gong", "Chorus", "Avoma")
+        ]
+        criteria = list(Criterion.objects.filter(evaluation=evaluation))
+        ratings = {"Gong": [5, 4, 2, 5, 5], "Chorus": [4, 4, 3, 4, 3], "Avoma": [3, 3, 5, 3, 3]}
+        architecture.scores_save(
+            evaluation=evaluation,
+            evaluator=consultant,
+            scores={
+                (vendor.pk, criterion.pk): (ratings[vendor.name][i], "")
+                for vendor in vendors
+                for i, criterion in enumerate(criteria)
+            },
+        )
 
     def _charter(self, engagement, consultant, *, complete: bool) -> None:
         def add(section: str, **data) -> None:

@@ -1,0 +1,207 @@
+"""Reads of Phase 3 shared by the pages, the portal, the gate and the PDF."""
+
+import csv
+import io
+from fractions import Fraction
+
+from django.db.models import Prefetch
+
+from architecture import scoring
+from architecture.models import (
+    Capability,
+    Criterion,
+    Decision,
+    Evaluation,
+    Score,
+    ToolDecision,
+    Vendor,
+)
+from diagnostics.models import Finding
+from engagements.models import Engagement, Tool
+
+
+def before_after(*, engagement: Engagement) -> dict:
+    """Tools, seats and monthly cost before and after the decisions, and which findings the
+    decisions and new capabilities address."""
+    tools = list(
+        Tool.objects.filter(engagement=engagement)
+        .select_related("decision")
+        .prefetch_related("decision__findings")
+    )
+    capabilities = list(
+        Capability.objects.filter(engagement=engagement).prefetch_related("findings")
+    )
+    staying = [
+        t for t in tools if getattr(t, "decision", None) and t.decision.decision == Decision.KEEP
+    ]
+    undecided = [t for t in tools if not hasattr(t, "decision")]
+    after_tools = staying + undecided
+    addressed = {f.pk for t in tools if hasattr(t, "decision") for f in t.decision.findings.all()}
+    addressed |= {f.pk for c in capabilities for f in c.findings.all()}
+    findings = list(Finding.objects.filter(engagement=engagement))
+    new_tools = [c for c in capabilities if c.is_new_tool]
+
+    def money(items) -> object:
+        return sum((i.monthly_cost or 0 for i in items), 0)
+
+    return {
+        "before": {
+            "tools": len(tools),
+            "seats": sum(t.seats or 0 for t in tools),
+            "cost": money(tools),
+        },
+        "after": {
+            "tools": len(after_tools) + len(new_tools),
+            "seats": sum(t.seats or 0 for t in after_tools) + sum(c.seats or 0 for c in new_tools),
+            "cost": money(after_tools) + money(new_tools),
+        },
+        "undecided": undecided,
+        "addressed": [f for f in findings if f.pk in addressed],
+        "not_addressed": [f for f in findings if f.pk not in addressed],
+    }
+
+
+def _inputs(evaluation: Evaluation):
+    criteria = list(Criterion.objects.filter(evaluation=evaluation))
+    vendors = list(Vendor.objects.filter(evaluation=evaluation))
+    scores: dict[tuple[str, str], list[int]] = {}
+    score_rows = list(
+        Score.objects.filter(vendor__evaluation=evaluation).values_list(
+            "vendor_id", "criterion_id", "score"
+        )
+    )
+    for vendor_id, criterion_id, value in score_rows:
+        scores.setdefault((str(vendor_id), str(criterion_id)), []).append(value)
+    inputs = [
+        scoring.CriterionInput(str(c.pk), c.name, Fraction(c.weight), c.is_must_have)
+        for c in criteria
+    ]
+    return criteria, vendors, scores, inputs
+
+
+def evaluation_results(*, evaluation: Evaluation) -> dict:
+    """Ranking, each vendor's mean per criterion, evaluator spread, sensitivity, completeness."""
+    criteria, vendors, scores, inputs = _inputs(evaluation)
+    names = [(str(v.pk), v.name) for v in vendors]
+    results = scoring.evaluate(inputs, names, scores)
+    by_key = {str(v.pk): v for v in vendors}
+    ranking = [
+        {
+            "vendor": by_key[r.key],
+            "total": scoring.as_float(r.total),
+            "disqualified_by": r.disqualified_by,
+            "cells": [
+                {
+                    "mean": scoring.as_float(r.means[str(c.pk)], 1),
+                    "spread": scoring.spread(scores, r.key, str(c.pk)),
+                    "count": len(scores.get((r.key, str(c.pk)), ())),
+                }
+                for c in criteria
+            ],
+        }
+        for r in scoring.rank(results)
+    ]
+    top = scoring.winner(results)
+    return {
+        "criteria": criteria,
+        "weight_total": sum((c.weight for c in criteria), 0),
+        "ranking": ranking,
+        "winner": by_key[top.key] if top else None,
+        "sensitivity": [
+            {
+                "criterion": s.criterion,
+                "current": scoring.as_float(s.current_share, 1),
+                "flip": scoring.as_float(s.flip_share, 1),
+                "change": scoring.as_float(s.change, 1),
+                "new_winner": s.new_winner,
+            }
+            for s in scoring.sensitivity(inputs, names, scores)
+        ],
+        "complete": bool(vendors)
+        and all(scores.get((str(v.pk), str(c.pk))) for v in vendors for c in criteria),
+        "evaluator_count": len(
+            {
+                e
+                for e in Score.objects.filter(vendor__evaluation=evaluation).values_list(
+                    "evaluator_id", flat=True
+                )
+            }
+        ),
+    }
+
+
+def _safe_cell(value) -> str:
+    """Neutralise spreadsheet formulas: a cell starting with = + - @ is prefixed with '."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def evaluation_csv(*, evaluation: Evaluation) -> str:
+    results = evaluation_results(evaluation=evaluation)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    criteria = results["criteria"]
+    writer.writerow(
+        ["Rank", "Vendor", "Weighted total (1–5)", "Disqualified by"]
+        + [
+            f"{c.name} ({c.weight.normalize():f}%{', must-have' if c.is_must_have else ''})"
+            for c in criteria
+        ]
+        + [f"{c.name}: evaluator spread" for c in criteria]
+    )
+    for position, row in enumerate(results["ranking"], start=1):
+        writer.writerow(
+            [_safe_cell(x) for x in [
+                position if not row["disqualified_by"] else "",
+                row["vendor"].name,
+                row["total"],
+                "; ".join(row["disqualified_by"]),
+                *[cell["mean"] for cell in row["cells"]],
+                *[cell["spread"] for cell in row["cells"]],
+            ]]
+        )  # fmt: skip
+    return out.getvalue()
+
+
+def evaluations(*, engagement: Engagement):
+    return (
+        Evaluation.objects.filter(engagement=engagement)
+        .select_related("capability", "recommended_vendor")
+        .prefetch_related(Prefetch("vendors"), "criteria", "evaluators")
+    )
+
+
+def tool_decisions(*, engagement: Engagement):
+    return (
+        ToolDecision.objects.filter(engagement=engagement)
+        .select_related("tool", "consolidate_into", "replaced_by")
+        .prefetch_related("findings")
+    )
+
+
+def portal_context(engagement: Engagement, me) -> dict:
+    """The client's view: the diagram and decisions, the evaluations they are asked to score
+    (with their own scores), and for approvers every ranking and the written recommendations."""
+    from architecture.diagram import blueprint_svg
+    from architecture.documents import shared_blueprint_versions
+    from architecture.models import Integration, ReportingItem, Stage
+    from architecture.views import score_grid
+
+    mine = [e for e in evaluations(engagement=engagement) if me in e.evaluators.all()]
+    user = me.user
+    context = {
+        "diagram": blueprint_svg(
+            list(Stage.objects.filter(engagement=engagement)),
+            list(Integration.objects.filter(engagement=engagement)),
+            list(ReportingItem.objects.filter(engagement=engagement)),
+        ),
+        "decisions": tool_decisions(engagement=engagement),
+        "to_score": [{"evaluation": e, "grid": score_grid(e, user)} for e in mine],
+        "blueprints": shared_blueprint_versions(engagement=engagement),
+    }
+    if me.is_approver:
+        context["rankings"] = [
+            {"evaluation": e, "results": evaluation_results(evaluation=e)}
+            for e in evaluations(engagement=engagement)
+        ]
+    return context
