@@ -6,7 +6,14 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from diagnostics.models import Finding
-from engagements.models import Engagement, Job, Stakeholder, SuccessMetric, TenantModel, Tool
+from engagements.models import (
+    DocumentVersion,
+    Engagement,
+    Stakeholder,
+    SuccessMetric,
+    TenantModel,
+    Tool,
+)
 
 
 class Decision(models.TextChoices):
@@ -265,24 +272,16 @@ class Score(TenantModel):
         ]
 
 
-class BlueprintVersion(TenantModel):
+class BlueprintVersion(DocumentVersion):
     """One rendered architecture blueprint PDF: v1, v2, …"""
 
     engagement = models.ForeignKey(
         Engagement, on_delete=models.CASCADE, related_name="blueprint_versions"
     )
-    number = models.PositiveIntegerField()
-    job = models.OneToOneField(Job, on_delete=models.PROTECT, related_name="blueprint_version")
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    file = models.CharField(max_length=500, blank=True)
-    digest = models.CharField(max_length=64, blank=True)
-    size = models.PositiveIntegerField(default=0)
-    page_count = models.PositiveIntegerField(default=0)
 
-    class Meta:
-        ordering = ["-number"]
+    filename_stem = "architecture-blueprint"
+
+    class Meta(DocumentVersion.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["engagement", "number"], name="blueprint_version_number_once"
@@ -290,12 +289,4 @@ class BlueprintVersion(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"Architecture blueprint v{self.number}"
-
-    @property
-    def is_ready(self) -> bool:
-        return bool(self.file)
-
-    @property
-    def filename(self) -> str:
-        return f"architecture-blueprint-v{self.number}.pdf"
+        return f"{self.filename_stem.replace('-', ' ').capitalize()} v{self.number}"

@@ -34,28 +34,9 @@ from diagnostics.models import Finding
 from engagements import selectors as engagement_selectors
 from engagements.access import workspace_view
 from engagements.errors import ApplicationError
-from engagements.forms import ReopenForm
 from engagements.models import Engagement, Tool
+from engagements.pages import engagement_or_404, phase_page, show_error
 from engagements.phases import Phase
-
-
-def _engagement(public_id) -> Engagement:
-    return get_object_or_404(
-        Engagement.objects.select_related("client", "lead_consultant"), public_id=public_id
-    )
-
-
-def _base(engagement: Engagement, section: str) -> dict:
-    return {
-        "engagement": engagement,
-        "gate": engagement_selectors.gate_overview(engagement=engagement, phase=Phase.ARCHITECTURE),
-        "section": section,
-        "reopen_form": ReopenForm(),
-    }
-
-
-def _add_error(form, error: ApplicationError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 def _status(*forms) -> int:
@@ -96,7 +77,7 @@ def _decision_rows(engagement: Engagement, posted: dict | None = None) -> list[d
 @require_http_methods(["GET", "POST"])
 def architecture(request: HttpRequest, public_id) -> HttpResponse:
     """Decisions for every tool, the new capabilities, and the before/after summary."""
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     capability_form = CapabilityForm(
         request.POST if "add_capability" in request.POST else None,
         engagement=engagement,
@@ -108,12 +89,12 @@ def architecture(request: HttpRequest, public_id) -> HttpResponse:
         try:
             services.capability_save(engagement=engagement, actor=request.user, **data)
         except ApplicationError as error:
-            _add_error(capability_form, error)
+            show_error(capability_form, error)
         else:
             messages.success(request, "Capability added.")
             return redirect("architecture", engagement.public_id)
     context = {
-        **_base(engagement, "decisions"),
+        **phase_page(engagement, Phase.ARCHITECTURE, "decisions"),
         "rows": _decision_rows(engagement),
         "capabilities": Capability.objects.filter(engagement=engagement).prefetch_related(
             "findings"
@@ -129,7 +110,7 @@ def architecture(request: HttpRequest, public_id) -> HttpResponse:
 @workspace_view
 @require_POST
 def tool_decide(request: HttpRequest, public_id, tool_id) -> HttpResponse:
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     tool = get_object_or_404(Tool.objects, engagement=engagement, public_id=tool_id)
     tools = list(Tool.objects.filter(engagement=engagement))
     form = ToolDecisionForm(
@@ -144,14 +125,14 @@ def tool_decide(request: HttpRequest, public_id, tool_id) -> HttpResponse:
         try:
             services.tool_decision_save(tool=tool, actor=request.user, **data)
         except ApplicationError as error:
-            _add_error(form, error)
+            show_error(form, error)
         else:
             messages.success(request, f"Decision on {tool.name} saved.")
             return redirect(
                 f"{reverse('architecture', args=[engagement.public_id])}#tool-{tool.public_id}"
             )
     context = {
-        **_base(engagement, "decisions"),
+        **phase_page(engagement, Phase.ARCHITECTURE, "decisions"),
         "rows": _decision_rows(engagement, posted={tool.pk: form}),
         "capabilities": Capability.objects.filter(engagement=engagement).prefetch_related(
             "findings"
@@ -165,7 +146,7 @@ def tool_decide(request: HttpRequest, public_id, tool_id) -> HttpResponse:
 @workspace_view
 @require_POST
 def capability_delete(request: HttpRequest, public_id, capability_id) -> HttpResponse:
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     capability = get_object_or_404(
         Capability.objects, engagement=engagement, public_id=capability_id
     )
@@ -210,7 +191,7 @@ def _blueprint_context(engagement: Engagement, forms: dict | None = None) -> dic
         ReportingItem.objects.filter(engagement=engagement).select_related("success_metric")
     )
     return {
-        **_base(engagement, "blueprint"),
+        **phase_page(engagement, Phase.ARCHITECTURE, "blueprint"),
         "diagram": blueprint_svg(stages, integrations, reporting),
         "stages": [
             (s, forms.get(("stage", s.pk)) or _part_form("stage", engagement, instance=s))
@@ -229,7 +210,7 @@ def _blueprint_context(engagement: Engagement, forms: dict | None = None) -> dic
 @workspace_view
 def blueprint(request: HttpRequest, public_id) -> HttpResponse:
     """Stages from first touch to renewal, the integrations, the reporting layer, the diagram."""
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     if engagement_selectors.gate_overview(engagement=engagement, phase=Phase.ARCHITECTURE)[
         "editable"
     ]:
@@ -241,7 +222,7 @@ def blueprint(request: HttpRequest, public_id) -> HttpResponse:
 @require_POST
 def blueprint_part_save(request: HttpRequest, public_id, kind: str, item_id=None) -> HttpResponse:
     """Add (no item id) or edit one stage, integration or reporting item."""
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     if kind not in BLUEPRINT_PARTS:
         return HttpResponse(status=404)
     model, _, save, _, argument = BLUEPRINT_PARTS[kind]
@@ -260,7 +241,7 @@ def blueprint_part_save(request: HttpRequest, public_id, kind: str, item_id=None
                 **form.cleaned_data,
             )
         except ApplicationError as error:
-            _add_error(form, error)
+            show_error(form, error)
         else:
             messages.success(request, "Blueprint saved.")
             return redirect("blueprint", engagement.public_id)
@@ -276,7 +257,7 @@ def blueprint_part_save(request: HttpRequest, public_id, kind: str, item_id=None
 @workspace_view
 @require_POST
 def blueprint_part_delete(request: HttpRequest, public_id, kind: str, item_id) -> HttpResponse:
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     if kind not in BLUEPRINT_PARTS:
         return HttpResponse(status=404)
     model, _, _, delete, argument = BLUEPRINT_PARTS[kind]
@@ -296,7 +277,7 @@ def blueprint_part_delete(request: HttpRequest, public_id, kind: str, item_id) -
 @workspace_view
 @require_http_methods(["GET", "POST"])
 def evaluations(request: HttpRequest, public_id) -> HttpResponse:
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     form = EvaluationForm(request.POST or None, engagement=engagement)
     if request.method == "POST" and form.is_valid():
         try:
@@ -304,12 +285,12 @@ def evaluations(request: HttpRequest, public_id) -> HttpResponse:
                 engagement=engagement, actor=request.user, **form.cleaned_data
             )
         except ApplicationError as error:
-            _add_error(form, error)
+            show_error(form, error)
         else:
             messages.success(request, "Evaluation created with the framework's five criteria.")
             return redirect("evaluation", engagement.public_id, evaluation.public_id)
     context = {
-        **_base(engagement, "evaluations"),
+        **phase_page(engagement, Phase.ARCHITECTURE, "evaluations"),
         "evaluations": selectors.evaluations(engagement=engagement),
         "form": form,
     }
@@ -372,7 +353,7 @@ def parse_scores(evaluation: Evaluation, data) -> dict:
 def _evaluation_context(engagement: Engagement, evaluation: Evaluation, **overrides) -> dict:
     vendors = list(Vendor.objects.filter(evaluation=evaluation))
     context = {
-        **_base(engagement, "evaluations"),
+        **phase_page(engagement, Phase.ARCHITECTURE, "evaluations"),
         "evaluation": evaluation,
         "results": selectors.evaluation_results(evaluation=evaluation),
         "criteria": list(Criterion.objects.filter(evaluation=evaluation)),
@@ -399,7 +380,7 @@ def _evaluation_context(engagement: Engagement, evaluation: Evaluation, **overri
 def evaluation(request: HttpRequest, public_id, evaluation_id) -> HttpResponse:
     """Criteria and weights, vendors, evaluators, the consultant's scores, the combined
     ranking with spread and sensitivity, and the written recommendation."""
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     evaluation = _evaluation(engagement, evaluation_id)
     overrides = {"request_user": request.user}
     if request.method == "POST":
@@ -511,7 +492,7 @@ def _criteria_rows(evaluation: Evaluation, data) -> list[dict]:
 
 @workspace_view
 def evaluation_csv(request: HttpRequest, public_id, evaluation_id) -> HttpResponse:
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     evaluation = _evaluation(engagement, evaluation_id)
     response = HttpResponse(
         selectors.evaluation_csv(evaluation=evaluation), content_type="text/csv"

@@ -5,7 +5,14 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from engagements.models import Engagement, Job, Stakeholder, StakeholderRole, TenantModel, Tool
+from engagements.models import (
+    DocumentVersion,
+    Engagement,
+    Stakeholder,
+    StakeholderRole,
+    TenantModel,
+    Tool,
+)
 
 
 class WorkshopGroup(models.TextChoices):
@@ -288,24 +295,16 @@ class RecommendationFinding(TenantModel):
         ]
 
 
-class ReportVersion(TenantModel):
+class ReportVersion(DocumentVersion):
     """One rendered diagnostic report: v1, v2, … Its job record carries the progress."""
 
     engagement = models.ForeignKey(
         Engagement, on_delete=models.CASCADE, related_name="report_versions"
     )
-    number = models.PositiveIntegerField()
-    job = models.OneToOneField(Job, on_delete=models.PROTECT, related_name="report_version")
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    file = models.CharField(max_length=500, blank=True, help_text="Name in the default storage.")
-    digest = models.CharField(max_length=64, blank=True)
-    size = models.PositiveIntegerField(default=0)
-    page_count = models.PositiveIntegerField(default=0)
 
-    class Meta:
-        ordering = ["-number"]
+    filename_stem = "diagnostic-report"
+
+    class Meta(DocumentVersion.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["engagement", "number"], name="report_version_number_once"
@@ -313,12 +312,4 @@ class ReportVersion(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"Diagnostic report v{self.number}"
-
-    @property
-    def is_ready(self) -> bool:
-        return bool(self.file)
-
-    @property
-    def filename(self) -> str:
-        return f"diagnostic-report-v{self.number}.pdf"
+        return f"{self.filename_stem.replace('-', ' ').capitalize()} v{self.number}"

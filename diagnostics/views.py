@@ -32,32 +32,11 @@ from diagnostics.models import (
     Workshop,
     WorkshopPrompt,
 )
-from engagements import selectors
 from engagements.access import workspace_view
 from engagements.errors import ApplicationError
-from engagements.forms import ReopenForm
 from engagements.models import Engagement, Tool
+from engagements.pages import engagement_or_404, phase_page, show_error
 from engagements.phases import Phase
-
-
-def _engagement(public_id) -> Engagement:
-    return get_object_or_404(
-        Engagement.objects.select_related("client", "lead_consultant"), public_id=public_id
-    )
-
-
-def _base(engagement: Engagement, section: str) -> dict:
-    return {
-        "engagement": engagement,
-        "gate": selectors.gate_overview(engagement=engagement, phase=Phase.DIAGNOSTIC),
-        "section": section,
-        "reopen_form": ReopenForm(),
-    }
-
-
-def _add_error(form, error: ApplicationError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
-
 
 # --- overview and workshops -------------------------------------------------------------------
 
@@ -66,7 +45,7 @@ def _add_error(form, error: ApplicationError) -> None:
 @require_http_methods(["GET", "POST"])
 def diagnostic(request: HttpRequest, public_id) -> HttpResponse:
     """The phase's home: the sessions planned and held, and the form to plan one."""
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     form = WorkshopForm(request.POST or None, engagement=engagement, prefix="plan")
     if request.method == "POST" and form.is_valid():
         try:
@@ -74,7 +53,7 @@ def diagnostic(request: HttpRequest, public_id) -> HttpResponse:
                 engagement=engagement, actor=request.user, **form.cleaned_data
             )
         except ApplicationError as error:
-            _add_error(form, error)
+            show_error(form, error)
         else:
             messages.success(request, f"“{workshop.title}” planned with its capture sheet.")
             return redirect("workshop", engagement.public_id, workshop.public_id)
@@ -84,7 +63,11 @@ def diagnostic(request: HttpRequest, public_id) -> HttpResponse:
         .annotate(finding_count=Count("findings", distinct=True))
         .prefetch_related("attendees")
     )
-    context = {**_base(engagement, "workshops"), "workshops": workshops, "form": form}
+    context = {
+        **phase_page(engagement, Phase.DIAGNOSTIC, "workshops"),
+        "workshops": workshops,
+        "form": form,
+    }
     return render(
         request, "diagnostics/diagnostic.html", context, status=400 if form.errors else 200
     )
@@ -110,7 +93,7 @@ def _workshop(engagement: Engagement, workshop_id) -> Workshop:
 def workshop(request: HttpRequest, public_id, workshop_id) -> HttpResponse:
     """The capture sheet: agenda, prompts with answers (and the portal's pre-work), notes,
     decisions; saving with "complete" marks the session held."""
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     session = _workshop(engagement, workshop_id)
     error = None
     if request.method == "POST":
@@ -137,7 +120,7 @@ def workshop(request: HttpRequest, public_id, workshop_id) -> HttpResponse:
             messages.success(request, "Session output saved.")
             return redirect("workshop", engagement.public_id, session.public_id)
     context = {
-        **_base(engagement, "workshops"),
+        **phase_page(engagement, Phase.DIAGNOSTIC, "workshops"),
         "workshop": session,
         "agenda_form": AgendaItemForm(),
         "error": error,
@@ -149,7 +132,7 @@ def workshop(request: HttpRequest, public_id, workshop_id) -> HttpResponse:
 @workspace_view
 @require_POST
 def workshop_agenda_add(request: HttpRequest, public_id, workshop_id) -> HttpResponse:
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     session = _workshop(engagement, workshop_id)
     form = AgendaItemForm(request.POST)
     if form.is_valid():
@@ -166,7 +149,7 @@ def workshop_agenda_add(request: HttpRequest, public_id, workshop_id) -> HttpRes
 @require_POST
 def workshop_finding(request: HttpRequest, public_id, workshop_id) -> HttpResponse:
     """One click: the posted line of notes or captured answer becomes a draft finding."""
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     session = _workshop(engagement, workshop_id)
     try:
         finding = services.finding_from_notes(
@@ -191,7 +174,7 @@ def _finding_data(form: FindingForm) -> dict:
 @workspace_view
 @require_http_methods(["GET", "POST"])
 def findings(request: HttpRequest, public_id) -> HttpResponse:
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     form = FindingForm(request.POST or None, engagement=engagement, prefix="finding")
     if request.method == "POST" and form.is_valid():
         try:
@@ -199,7 +182,7 @@ def findings(request: HttpRequest, public_id) -> HttpResponse:
                 engagement=engagement, actor=request.user, **_finding_data(form)
             )
         except ApplicationError as error:
-            _add_error(form, error)
+            show_error(form, error)
         else:
             messages.success(request, "Finding recorded.")
             return redirect("findings", engagement.public_id)
@@ -208,14 +191,18 @@ def findings(request: HttpRequest, public_id) -> HttpResponse:
         .select_related("workshop")
         .prefetch_related("affected_tools")
     )
-    context = {**_base(engagement, "findings"), "findings": rows, "form": form}
+    context = {
+        **phase_page(engagement, Phase.DIAGNOSTIC, "findings"),
+        "findings": rows,
+        "form": form,
+    }
     return render(request, "diagnostics/findings.html", context, status=400 if form.errors else 200)
 
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
 def finding_edit(request: HttpRequest, public_id, finding_id) -> HttpResponse:
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     finding = get_object_or_404(Finding.objects, engagement=engagement, public_id=finding_id)
     form = FindingForm(
         request.POST or None, engagement=engagement, instance=finding, prefix="finding",
@@ -233,11 +220,15 @@ def finding_edit(request: HttpRequest, public_id, finding_id) -> HttpResponse:
         try:
             services.finding_update(finding=finding, actor=request.user, **_finding_data(form))
         except ApplicationError as error:
-            _add_error(form, error)
+            show_error(form, error)
         else:
             messages.success(request, "Finding saved.")
             return redirect("findings", engagement.public_id)
-    context = {**_base(engagement, "findings"), "finding": finding, "form": form}
+    context = {
+        **phase_page(engagement, Phase.DIAGNOSTIC, "findings"),
+        "finding": finding,
+        "form": form,
+    }
     return render(
         request, "diagnostics/finding_edit.html", context, status=400 if form.errors else 200
     )
@@ -250,7 +241,7 @@ def finding_edit(request: HttpRequest, public_id, finding_id) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def landscape(request: HttpRequest, public_id) -> HttpResponse:
     """Where data lives, and each tool's value, complexity, overlaps and cost per seat."""
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     source_form = DataSourceForm(request.POST or None, prefix="source")
     if request.method == "POST" and source_form.is_valid():
         try:
@@ -258,7 +249,7 @@ def landscape(request: HttpRequest, public_id) -> HttpResponse:
                 engagement=engagement, actor=request.user, **source_form.cleaned_data
             )
         except ApplicationError as error:
-            _add_error(source_form, error)
+            show_error(source_form, error)
         else:
             messages.success(request, "Data source added.")
             return redirect("landscape", engagement.public_id)
@@ -269,7 +260,7 @@ def landscape(request: HttpRequest, public_id) -> HttpResponse:
     )
     assessments = [tool.assessment for tool in tools if hasattr(tool, "assessment")]
     context = {
-        **_base(engagement, "landscape"),
+        **phase_page(engagement, Phase.DIAGNOSTIC, "landscape"),
         "sources": DataSource.objects.filter(engagement=engagement),
         "source_form": source_form,
         "tool_rows": [_tool_row(tool, tools) for tool in tools],
@@ -295,7 +286,7 @@ def _tool_row(tool: Tool, inventory: list[Tool]) -> dict:
 @workspace_view
 @require_POST
 def data_source_delete(request: HttpRequest, public_id, source_id) -> HttpResponse:
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     source = get_object_or_404(DataSource.objects, engagement=engagement, public_id=source_id)
     try:
         services.data_source_delete(source=source, actor=request.user)
@@ -309,7 +300,7 @@ def data_source_delete(request: HttpRequest, public_id, source_id) -> HttpRespon
 @workspace_view
 @require_POST
 def tool_assess(request: HttpRequest, public_id, tool_id) -> HttpResponse:
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     tool = get_object_or_404(Tool.objects, engagement=engagement, public_id=tool_id)
     existing = ToolAssessment.objects.filter(tool=tool).first()
     inventory = {t.pk: t for t in Tool.objects.filter(engagement=engagement)}
@@ -346,7 +337,7 @@ def _report_context(engagement: Engagement, **forms) -> dict:
         ReportVersion.objects.filter(engagement=engagement).select_related("job", "requested_by")
     )
     return {
-        **_base(engagement, "report"),
+        **phase_page(engagement, Phase.DIAGNOSTIC, "report"),
         "draft_form": forms.get("draft_form") or ReportDraftForm(instance=draft, prefix="draft"),
         "recommendation_form": forms.get("recommendation_form")
         or RecommendationForm(engagement=engagement, prefix="rec"),
@@ -362,7 +353,7 @@ def _report_context(engagement: Engagement, **forms) -> dict:
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest, public_id) -> HttpResponse:
     """The synthesis editor, the recommendations, and every rendered version with its sends."""
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     if request.method == "GET":
         return render(request, "diagnostics/report.html", _report_context(engagement))
     if "save_draft" in request.POST:
@@ -373,7 +364,7 @@ def report(request: HttpRequest, public_id) -> HttpResponse:
                     engagement=engagement, actor=request.user, **form.cleaned_data
                 )
             except ApplicationError as error:
-                _add_error(form, error)
+                show_error(form, error)
             else:
                 messages.success(request, "Synthesis saved.")
                 return redirect("report", engagement.public_id)
@@ -391,7 +382,7 @@ def report(request: HttpRequest, public_id) -> HttpResponse:
                 detail=form.cleaned_data["detail"], findings=list(form.cleaned_data["findings"]),
             )  # fmt: skip
         except ApplicationError as error:
-            _add_error(form, error)
+            show_error(form, error)
         else:
             messages.success(request, "Recommendation added.")
             return redirect("report", engagement.public_id)
@@ -402,7 +393,7 @@ def report(request: HttpRequest, public_id) -> HttpResponse:
 @workspace_view
 @require_POST
 def recommendation_delete(request: HttpRequest, public_id, recommendation_id) -> HttpResponse:
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     recommendation = get_object_or_404(
         Recommendation.objects, engagement=engagement, public_id=recommendation_id
     )
@@ -424,7 +415,7 @@ def _version(engagement: Engagement, version_id) -> ReportVersion:
 @workspace_view
 @require_POST
 def report_render(request: HttpRequest, public_id) -> HttpResponse:
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     version = services.report_render_request(engagement=engagement, actor=request.user)
     messages.success(request, f"Rendering report v{version.number}…")
     return redirect("report", engagement.public_id)
@@ -433,7 +424,7 @@ def report_render(request: HttpRequest, public_id) -> HttpResponse:
 @workspace_view
 @require_POST
 def report_retry(request: HttpRequest, public_id, version_id) -> HttpResponse:
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     version = _version(engagement, version_id)
     try:
         services.report_render_retry(version=version)
@@ -445,7 +436,7 @@ def report_retry(request: HttpRequest, public_id, version_id) -> HttpResponse:
 @workspace_view
 def report_progress(request: HttpRequest, public_id, version_id) -> HttpResponse:
     """The progress fragment htmx polls while a version renders."""
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     (version,) = services.with_deliveries([_version(engagement, version_id)])
     context = {"engagement": engagement, "version": version}
     return render(request, "diagnostics/_report_version.html", context)
@@ -453,7 +444,7 @@ def report_progress(request: HttpRequest, public_id, version_id) -> HttpResponse
 
 @workspace_view
 def report_download(request: HttpRequest, public_id, version_id) -> FileResponse:
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     return download(_version(engagement, version_id))
 
 
@@ -471,7 +462,7 @@ def download(version: ReportVersion) -> FileResponse:
 @workspace_view
 @require_POST
 def report_send(request: HttpRequest, public_id, version_id) -> HttpResponse:
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     version = _version(engagement, version_id)
     form = SendReportForm(request.POST, engagement=engagement, prefix="send")
     if form.is_valid():
@@ -482,7 +473,7 @@ def report_send(request: HttpRequest, public_id, version_id) -> HttpResponse:
                 recipients=list(form.cleaned_data["recipients"]),
             )
         except ApplicationError as error:
-            _add_error(form, error)
+            show_error(form, error)
         else:
             messages.success(
                 request, f"Report v{version.number} is on its way to {len(rows)} people."

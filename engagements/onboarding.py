@@ -40,6 +40,7 @@ from engagements.models import (
     SuccessMetric,
     Tool,
 )
+from engagements.pages import engagement_or_404, show_error
 from engagements.phases import WORKING_PHASES, Phase
 from engagements.services import charter as charter_services
 from engagements.services import signoffs
@@ -167,12 +168,6 @@ def _measure(value, unit: str) -> str:
     return f"{value.normalize():f} {unit}".strip()
 
 
-def _engagement(public_id) -> Engagement:
-    return get_object_or_404(
-        Engagement.objects.select_related("client", "lead_consultant"), public_id=public_id
-    )
-
-
 def _section(slug: str) -> Section:
     if slug not in SECTIONS:
         raise Http404
@@ -256,21 +251,16 @@ def _summary_readonly(charter: Charter | None) -> list[tuple[str, str]]:
     return [(form.fields[name].label, values[name]) for name in form.fields]
 
 
-def _error(form: forms.Form, error: ApplicationError) -> None:
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
-
-
 @workspace_view
 def onboarding(request: HttpRequest, public_id) -> HttpResponse:
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     return render(request, TEMPLATE, _page_context(engagement))
 
 
 @workspace_view
 @require_POST
 def onboarding_summary(request: HttpRequest, public_id) -> HttpResponse:
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     form = CharterSummaryForm(request.POST, prefix="summary")
     if form.is_valid():
         try:
@@ -278,7 +268,7 @@ def onboarding_summary(request: HttpRequest, public_id) -> HttpResponse:
                 engagement=engagement, actor=request.user, **form.cleaned_data
             )
         except ApplicationError as error:
-            _error(form, error)
+            show_error(form, error)
         else:
             if not request.htmx:
                 messages.success(request, "Charter saved.")
@@ -292,7 +282,7 @@ def onboarding_summary(request: HttpRequest, public_id) -> HttpResponse:
 @workspace_view
 @require_POST
 def onboarding_item_add(request: HttpRequest, public_id, section: str) -> HttpResponse:
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     spec = _section(section)
     form = spec.form(request.POST, prefix=spec.slug)
     if form.is_valid():
@@ -301,7 +291,7 @@ def onboarding_item_add(request: HttpRequest, public_id, section: str) -> HttpRe
                 engagement=engagement, actor=request.user, section=spec.slug, data=form.cleaned_data
             )
         except ApplicationError as error:
-            _error(form, error)
+            show_error(form, error)
         else:
             if not request.htmx:
                 return redirect("onboarding", engagement.public_id)
@@ -329,7 +319,7 @@ def _render_section(request, engagement, spec: Section, form) -> HttpResponse:
 @workspace_view
 @require_http_methods(["GET", "POST"])
 def onboarding_item_edit(request: HttpRequest, public_id, section: str, item_id) -> HttpResponse:
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     spec = _section(section)
     item = _item(engagement, spec, item_id)
     form = spec.form(request.POST or None, instance=item, prefix=f"edit-{spec.slug}")
@@ -339,7 +329,7 @@ def onboarding_item_edit(request: HttpRequest, public_id, section: str, item_id)
                 item=item, actor=request.user, section=spec.slug, data=form.cleaned_data
             )
         except ApplicationError as error:
-            _error(form, error)
+            show_error(form, error)
         else:
             if not request.htmx:
                 return redirect("onboarding", engagement.public_id)
@@ -360,7 +350,7 @@ def onboarding_item_edit(request: HttpRequest, public_id, section: str, item_id)
 @workspace_view
 @require_http_methods(["GET", "POST"])
 def onboarding_item_delete(request: HttpRequest, public_id, section: str, item_id) -> HttpResponse:
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     spec = _section(section)
     item = _item(engagement, spec, item_id)
     if request.method == "GET":
@@ -381,7 +371,7 @@ def onboarding_item_delete(request: HttpRequest, public_id, section: str, item_i
 @workspace_view
 @require_POST
 def onboarding_raci(request: HttpRequest, public_id) -> HttpResponse:
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     valid_codes = {code for code, _ in Responsibility.choices} | {""}
     assignments, invalid = {}, False
     for stakeholder in selectors.stakeholder_list(engagement=engagement):
@@ -420,7 +410,7 @@ def _phase(phase: str) -> registry.PhaseSpec:
 @workspace_view
 @require_POST
 def signoff_request(request: HttpRequest, public_id, phase: str) -> HttpResponse:
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     spec = _phase(phase)
     try:
         signoffs.signoff_request_create(engagement=engagement, phase=phase, actor=request.user)
@@ -434,7 +424,7 @@ def signoff_request(request: HttpRequest, public_id, phase: str) -> HttpResponse
 @workspace_view
 @require_POST
 def phase_reopen(request: HttpRequest, public_id, phase: str) -> HttpResponse:
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     spec = _phase(phase)
     form = ReopenForm(request.POST)
     if not form.is_valid():
@@ -457,7 +447,7 @@ def phase_reopen(request: HttpRequest, public_id, phase: str) -> HttpResponse:
 @workspace_view
 @require_POST
 def engagement_advance(request: HttpRequest, public_id) -> HttpResponse:
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     try:
         engagement = signoffs.engagement_advance(engagement=engagement, actor=request.user)
     except ApplicationError as error:

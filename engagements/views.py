@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,6 +17,7 @@ from engagements.forms import (
     StakeholderForm,
 )
 from engagements.models import Engagement, Role, Stakeholder
+from engagements.pages import show_error
 
 PAGE_SIZE = 20
 
@@ -30,10 +30,6 @@ def _stakeholder(engagement: Engagement, public_id) -> Stakeholder:
     return get_object_or_404(
         Stakeholder.objects.select_related("engagement"), engagement=engagement, public_id=public_id
     )
-
-
-def _add_error(form: Form, error: ApplicationError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 def _page(request: HttpRequest, items):
@@ -62,7 +58,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
         try:
             client = services.client_create(firm=request.membership.firm, **form.cleaned_data)
         except ApplicationError as error:
-            _add_error(form, error)
+            show_error(form, error)
         else:
             messages.success(request, f"Client “{client.name}” added.")
             return redirect("client_list")
@@ -88,7 +84,7 @@ def engagement_create(request: HttpRequest) -> HttpResponse:
                 target_date=form.cleaned_data["target_date"],
             )
         except ApplicationError as error:
-            _add_error(form, error)
+            show_error(form, error)
         else:
             messages.success(request, "Engagement created. Add its stakeholders next.")
             return redirect("engagement_detail", engagement.public_id)
@@ -113,7 +109,7 @@ def engagement_edit(request: HttpRequest, public_id) -> HttpResponse:
                 engagement=engagement, actor=request.user, **form.cleaned_data
             )
         except ApplicationError as error:
-            _add_error(form, error)
+            show_error(form, error)
         else:
             messages.success(request, "Engagement saved.")
             return redirect("engagement_detail", engagement.public_id)
@@ -155,7 +151,7 @@ def stakeholder_add(request: HttpRequest, public_id) -> HttpResponse:
                 engagement=engagement, actor=request.user, **form.cleaned_data
             )
         except ApplicationError as error:
-            _add_error(form, error)
+            show_error(form, error)
         else:
             if not request.htmx:
                 messages.success(request, f"{stakeholder.name} added.")
@@ -182,7 +178,7 @@ def stakeholder_edit(request: HttpRequest, public_id, stakeholder_id) -> HttpRes
                 stakeholder=stakeholder, actor=request.user, **form.cleaned_data
             )
         except ApplicationError as error:
-            _add_error(form, error)
+            show_error(form, error)
         else:
             if request.htmx:
                 return render(
@@ -239,7 +235,7 @@ def team(request: HttpRequest) -> HttpResponse:
         try:
             services.consultant_invite(inviter=request.membership, email=form.cleaned_data["email"])
         except ApplicationError as error:
-            _add_error(form, error)
+            show_error(form, error)
         else:
             messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
             return redirect("team")

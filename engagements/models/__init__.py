@@ -16,6 +16,7 @@ from engagements.models.charter import (
     Tool,
     ToolCategory,
 )
+from engagements.models.documents import DocumentVersion
 from engagements.models.engagement import (
     ActivityEvent,
     ActivityKind,
@@ -42,6 +43,7 @@ __all__ = [
     "Charter",
     "Client",
     "Decision",
+    "DocumentVersion",
     "EmailStatus",
     "Engagement",
     "EngagementStatus",

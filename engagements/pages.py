@@ -1,0 +1,32 @@
+"""Helpers every workspace page shares: finding the engagement, showing a refused rule on its
+form, and the context of a phase page (its gate panel)."""
+
+from django import forms
+from django.shortcuts import get_object_or_404
+
+from engagements import selectors
+from engagements.errors import ApplicationError
+from engagements.forms import ReopenForm
+from engagements.models import Engagement
+
+
+def engagement_or_404(public_id) -> Engagement:
+    """The active firm's engagement, or 404 (also for another firm's: existence never leaks)."""
+    return get_object_or_404(
+        Engagement.objects.select_related("client", "lead_consultant"), public_id=public_id
+    )
+
+
+def show_error(form: forms.Form, error: ApplicationError) -> None:
+    """Put a service's refusal on the field it names, or on the form as a whole."""
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+def phase_page(engagement: Engagement, phase: str, section: str) -> dict:
+    """What every page of a phase shows around its content: the gate panel and its forms."""
+    return {
+        "engagement": engagement,
+        "gate": selectors.gate_overview(engagement=engagement, phase=phase),
+        "section": section,
+        "reopen_form": ReopenForm(),
+    }
