@@ -14,12 +14,13 @@ from engagements.registry import Check, PhaseSpec
 
 
 def readiness(engagement: Engagement) -> list[Check]:
-    from architecture.selectors import evaluation_results
+    from architecture.selectors import results_by_evaluation
 
     undecided = Tool.objects.filter(engagement=engagement, decision__isnull=True)
     stages = list(Stage.objects.filter(engagement=engagement))
     without_record = [s.name for s in stages if not s.system_of_record.strip()]
     evaluations = list(Evaluation.objects.filter(engagement=engagement))
+    results = results_by_evaluation(evaluations)
     new_tools = Capability.objects.filter(engagement=engagement, is_new_tool=True)
     unevaluated = [
         str(capability)
@@ -27,7 +28,7 @@ def readiness(engagement: Engagement) -> list[Check]:
         if not any(
             e.capability_id == capability.pk
             and e.recommended_vendor_id
-            and evaluation_results(evaluation=e)["complete"]
+            and results[e.pk]["complete"]
             for e in evaluations
         )
     ]
@@ -61,16 +62,19 @@ def readiness(engagement: Engagement) -> list[Check]:
 
 
 def snapshot(engagement: Engagement) -> dict:
-    from architecture.selectors import evaluation_results
+    from architecture.selectors import results_by_evaluation
 
     evaluations = list(
         Evaluation.objects.filter(engagement=engagement).select_related("recommended_vendor")
     )
+    results = results_by_evaluation(evaluations)
     return {
         "tool_decisions": [
             {"id": str(d.public_id), "label": d.tool.name, "decision": d.get_decision_display(),
+             "into": str(d.consolidate_into or ""), "replaced_by": str(d.replaced_by or ""),
              "rationale": d.rationale}
-            for d in ToolDecision.objects.filter(engagement=engagement).select_related("tool")
+            for d in ToolDecision.objects.filter(engagement=engagement).select_related(
+                "tool", "consolidate_into", "replaced_by")
         ],
         "capabilities": [
             {"id": str(c.public_id), "label": str(c), "name": c.name, "new_tool": c.is_new_tool}
@@ -94,7 +98,7 @@ def snapshot(engagement: Engagement) -> dict:
         "evaluations": [
             {"id": str(e.public_id), "title": e.title,
              "recommended": str(e.recommended_vendor or ""), "recommendation": e.recommendation,
-             "ranking": [r["vendor"].name for r in evaluation_results(evaluation=e)["ranking"]]}
+             "ranking": [r["vendor"].name for r in results[e.pk]["ranking"]]}
             for e in evaluations
         ],
     }  # fmt: skip

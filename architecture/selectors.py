@@ -2,6 +2,7 @@
 
 import csv
 import io
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from django.db.models import Prefetch
@@ -61,27 +62,42 @@ def before_after(*, engagement: Engagement) -> dict:
     }
 
 
-def _inputs(evaluation: Evaluation):
-    criteria = list(Criterion.objects.filter(evaluation=evaluation))
-    vendors = list(Vendor.objects.filter(evaluation=evaluation))
-    scores: dict[tuple[str, str], list[int]] = {}
-    score_rows = list(
-        Score.objects.filter(vendor__evaluation=evaluation).values_list(
-            "vendor_id", "criterion_id", "score"
-        )
+@dataclass
+class EvaluationData:
+    """Everything one evaluation's results are computed from, loaded in bulk."""
+
+    criteria: list = field(default_factory=list)
+    vendors: list = field(default_factory=list)
+    scores: list = field(default_factory=list)
+    """(vendor id, criterion id, evaluator id, score) rows."""
+
+
+def evaluation_data(evaluations: list[Evaluation]) -> dict[int, EvaluationData]:
+    """Criteria, vendors and scores of many evaluations in three queries."""
+    data = {e.pk: EvaluationData() for e in evaluations}
+    for criterion in Criterion.objects.filter(evaluation__in=evaluations):
+        data[criterion.evaluation_id].criteria.append(criterion)
+    for vendor in Vendor.objects.filter(evaluation__in=evaluations):
+        data[vendor.evaluation_id].vendors.append(vendor)
+    rows = Score.objects.filter(vendor__evaluation__in=evaluations).values_list(
+        "vendor__evaluation_id", "vendor_id", "criterion_id", "evaluator_id", "score"
     )
-    for vendor_id, criterion_id, value in score_rows:
+    for evaluation_id, vendor_id, criterion_id, evaluator_id, value in rows:
+        data[evaluation_id].scores.append((vendor_id, criterion_id, evaluator_id, value))
+    return data
+
+
+def evaluation_results(*, evaluation: Evaluation, data: EvaluationData | None = None) -> dict:
+    """Ranking, each vendor's mean per criterion, evaluator spread, sensitivity, completeness."""
+    data = data or evaluation_data([evaluation])[evaluation.pk]
+    criteria, vendors = data.criteria, data.vendors
+    scores: dict[tuple[str, str], list[int]] = {}
+    for vendor_id, criterion_id, _, value in data.scores:
         scores.setdefault((str(vendor_id), str(criterion_id)), []).append(value)
     inputs = [
         scoring.CriterionInput(str(c.pk), c.name, Fraction(c.weight), c.is_must_have)
         for c in criteria
     ]
-    return criteria, vendors, scores, inputs
-
-
-def evaluation_results(*, evaluation: Evaluation) -> dict:
-    """Ranking, each vendor's mean per criterion, evaluator spread, sensitivity, completeness."""
-    criteria, vendors, scores, inputs = _inputs(evaluation)
     names = [(str(v.pk), v.name) for v in vendors]
     results = scoring.evaluate(inputs, names, scores)
     by_key = {str(v.pk): v for v in vendors}
@@ -119,15 +135,13 @@ def evaluation_results(*, evaluation: Evaluation) -> dict:
         ],
         "complete": bool(vendors)
         and all(scores.get((str(v.pk), str(c.pk))) for v in vendors for c in criteria),
-        "evaluator_count": len(
-            {
-                e
-                for e in Score.objects.filter(vendor__evaluation=evaluation).values_list(
-                    "evaluator_id", flat=True
-                )
-            }
-        ),
+        "evaluator_count": len({evaluator for _, _, evaluator, _ in data.scores}),
     }
+
+
+def results_by_evaluation(evaluations: list[Evaluation]) -> dict[int, dict]:
+    data = evaluation_data(evaluations)
+    return {e.pk: evaluation_results(evaluation=e, data=data[e.pk]) for e in evaluations}
 
 
 def _safe_cell(value) -> str:
@@ -141,7 +155,7 @@ def evaluation_csv(*, evaluation: Evaluation) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     criteria = results["criteria"]
-    writer.writerow(
+    header = (
         ["Rank", "Vendor", "Weighted total (1–5)", "Disqualified by"]
         + [
             f"{c.name} ({c.weight.normalize():f}%{', must-have' if c.is_must_have else ''})"
@@ -149,6 +163,7 @@ def evaluation_csv(*, evaluation: Evaluation) -> str:
         ]
         + [f"{c.name}: evaluator spread" for c in criteria]
     )
+    writer.writerow([_safe_cell(cell) for cell in header])
     for position, row in enumerate(results["ranking"], start=1):
         writer.writerow(
             [_safe_cell(x) for x in [
@@ -180,28 +195,32 @@ def tool_decisions(*, engagement: Engagement):
 
 
 def portal_context(engagement: Engagement, me) -> dict:
-    """The client's view: the diagram and decisions, the evaluations they are asked to score
-    (with their own scores), and for approvers every ranking and the written recommendations."""
+    """The client's view: the diagram and tool decisions, the evaluations they are asked to
+    score (with their own scores), and for approvers every ranking and written recommendation."""
     from architecture.diagram import blueprint_svg
     from architecture.documents import shared_blueprint_versions
     from architecture.models import Integration, ReportingItem, Stage
     from architecture.views import score_grid
 
-    mine = [e for e in evaluations(engagement=engagement) if me in e.evaluators.all()]
-    user = me.user
+    all_evaluations = list(evaluations(engagement=engagement))
+    data = evaluation_data(all_evaluations)
+    mine = [e for e in all_evaluations if me in e.evaluators.all()]
     context = {
         "diagram": blueprint_svg(
             list(Stage.objects.filter(engagement=engagement)),
             list(Integration.objects.filter(engagement=engagement)),
             list(ReportingItem.objects.filter(engagement=engagement)),
         ),
-        "decisions": tool_decisions(engagement=engagement),
-        "to_score": [{"evaluation": e, "grid": score_grid(e, user)} for e in mine],
+        # Not "decisions": the sign-off panel uses that name for the approvers' decisions.
+        "tool_decisions": tool_decisions(engagement=engagement),
+        "to_score": [
+            {"evaluation": e, "grid": score_grid(e, me.user, data=data[e.pk])} for e in mine
+        ],
         "blueprints": shared_blueprint_versions(engagement=engagement),
     }
     if me.is_approver:
         context["rankings"] = [
-            {"evaluation": e, "results": evaluation_results(evaluation=e)}
-            for e in evaluations(engagement=engagement)
+            {"evaluation": e, "results": evaluation_results(evaluation=e, data=data[e.pk])}
+            for e in all_evaluations
         ]
     return context

@@ -205,6 +205,8 @@ def criteria_update(*, evaluation: Evaluation, actor: User, rows: list[dict]) ->
     and "delete".
     """
     kept = [row for row in rows if not row.get("delete")]
+    if any(Decimal(row["weight"]).as_tuple().exponent < -2 for row in kept):
+        raise ApplicationError("Weights can have at most two decimals (for example 33.33).")
     total = sum((Decimal(row["weight"]) for row in kept), Decimal(0))
     if total != 100:
         raise ApplicationError(

@@ -26,7 +26,6 @@ from architecture.models import (
     Evaluation,
     Integration,
     ReportingItem,
-    Score,
     Stage,
     Vendor,
 )
@@ -305,14 +304,16 @@ def _evaluation(engagement: Engagement, evaluation_id) -> Evaluation:
     )
 
 
-def score_grid(evaluation: Evaluation, evaluator, posted=None) -> list[dict]:
-    """The evaluator's own scores: a row per vendor, a cell per criterion."""
-    criteria = list(Criterion.objects.filter(evaluation=evaluation))
-    vendors = list(Vendor.objects.filter(evaluation=evaluation))
+def score_grid(evaluation: Evaluation, evaluator, posted=None, data=None) -> list[dict]:
+    """The evaluator's own scores: a row per vendor, a cell per criterion. `data` is the
+    evaluation's bulk-loaded selectors.EvaluationData, when the caller has it."""
+    data = data or selectors.evaluation_data([evaluation])[evaluation.pk]
     mine = {
-        (s.vendor_id, s.criterion_id): s
-        for s in Score.objects.filter(vendor__evaluation=evaluation, evaluator=evaluator)
+        (vendor_id, criterion_id): value
+        for vendor_id, criterion_id, evaluator_id, value in data.scores
+        if evaluator_id == evaluator.pk
     }
+    posted = posted or {}
     return [
         {
             "vendor": vendor,
@@ -320,17 +321,13 @@ def score_grid(evaluation: Evaluation, evaluator, posted=None) -> list[dict]:
                 {
                     "criterion": criterion,
                     "field": f"score-{vendor.public_id}-{criterion.public_id}",
-                    "value": (posted or {}).get(f"score-{vendor.public_id}-{criterion.public_id}")
-                    or (
-                        mine[(vendor.pk, criterion.pk)].score
-                        if (vendor.pk, criterion.pk) in mine
-                        else ""
-                    ),
+                    "value": posted.get(f"score-{vendor.public_id}-{criterion.public_id}")
+                    or mine.get((vendor.pk, criterion.pk), ""),
                 }
-                for criterion in criteria
+                for criterion in data.criteria
             ],
         }
-        for vendor in vendors
+        for vendor in data.vendors
     ]
 
 
@@ -372,7 +369,30 @@ def _evaluation_context(engagement: Engagement, evaluation: Evaluation, **overri
     context.update(overrides)
     if "grid" not in context:
         context["grid"] = score_grid(evaluation, context["request_user"])
+    context["criteria_rows"] = _criteria_form_rows(
+        context["criteria"], overrides.get("posted_criteria")
+    )
     return context
+
+
+def _criteria_form_rows(criteria: list[Criterion], posted=None) -> list[dict]:
+    """The criteria table's rows: as stored, or as typed when a save was refused."""
+    if posted is None:
+        return [
+            {"id": c.public_id, "name": c.name, "weight": f"{c.weight.normalize():f}",
+             "must_have": c.is_must_have, "delete": False}
+            for c in criteria
+        ]  # fmt: skip
+    return [
+        {
+            "id": posted.get(f"criteria-{i}-id", ""),
+            "name": posted.get(f"criteria-{i}-name", ""),
+            "weight": posted.get(f"criteria-{i}-weight", ""),
+            "must_have": posted.get(f"criteria-{i}-must_have") == "on",
+            "delete": posted.get(f"criteria-{i}-delete") == "on",
+        }
+        for i in range(len(criteria))
+    ]
 
 
 @workspace_view

@@ -1,8 +1,9 @@
 """The tenant isolation matrix: every workspace and portal URL, for every persona, both methods.
 
 The matrix is data (`MATRIX`); one parametrized test runs it. A URL added to the
-`workspace_patterns` or `portal_patterns` of `engagements.urls` or `diagnostics.urls` without a row
-for every persona fails `test_every_workspace_and_portal_url_is_in_the_matrix`.
+`workspace_patterns` or `portal_patterns` of `engagements.urls`, `diagnostics.urls` or
+`architecture.urls` without a row for every persona fails
+`test_every_workspace_and_portal_url_is_in_the_matrix`.
 
 Personas of firm A allowed in post empty data (the view must answer with its form, not a 404).
 Personas refused, and another firm's personas even where allowed, post a *valid* payload, so a
@@ -11,7 +12,10 @@ data must be exactly as before. Before each case, `arrange` puts firm A's engage
 where that URL's action would take effect (a tool to edit, a ready charter to request sign-off
 of, a signed-off phase to advance or reopen, an open request to decide on; for Phase 2, the
 engagement in the diagnostic phase with a workshop, a finding, a data source, a recommendation
-and a rendered report version shared with the approver).
+and a rendered report version shared with the approver; for Phase 3, the engagement in the
+architecture phase with a tool decision, a capability, a stage, an integration, a dashboard, a
+scored evaluation the approver is invited to score, and a rendered blueprint version shared with
+the approver).
 """
 
 import uuid
@@ -27,6 +31,23 @@ from django.http import HttpResponse
 from django.urls import URLPattern, reverse
 from django.utils import timezone
 
+from architecture import urls as architecture_urls
+from architecture.models import (
+    DEFAULT_CRITERIA,
+    BlueprintVersion,
+    Capability,
+    CapabilityFinding,
+    Criterion,
+    Evaluation,
+    EvaluationEvaluator,
+    Integration,
+    ReportingItem,
+    Score,
+    Stage,
+    ToolDecision,
+    ToolDecisionFinding,
+    Vendor,
+)
 from diagnostics import urls as diagnostics_urls
 from diagnostics.models import (
     AgendaItem,
@@ -97,10 +118,16 @@ WORKSPACE_AND_PORTAL_PATTERNS: tuple[URLPattern, ...] = (
     *engagement_urls.portal_patterns,
     *diagnostics_urls.workspace_patterns,
     *diagnostics_urls.portal_patterns,
+    *architecture_urls.workspace_patterns,
+    *architecture_urls.portal_patterns,
 )
 DIAGNOSTIC_URLS = frozenset(
     pattern.name
     for pattern in (*diagnostics_urls.workspace_patterns, *diagnostics_urls.portal_patterns)
+)
+ARCHITECTURE_URLS = frozenset(
+    pattern.name
+    for pattern in (*architecture_urls.workspace_patterns, *architecture_urls.portal_patterns)
 )
 
 # What `arrange` stores for Phase 2, so pages can be checked for it.
@@ -112,6 +139,23 @@ FINDING_TITLE = "Deals stall at legal review"
 DATA_SOURCE = "Legacy ERP"
 RECOMMENDATION_TITLE = "Automate the legal hand-off"
 PDF = b"%PDF-1.4 test"
+
+# What `arrange` stores for Phase 3.
+DECISION_RATIONALE = "HubSpot stays the CRM of record"
+CAPABILITY_NAME = "Conversation intelligence"
+STAGE_NAME = "Lead capture"
+STAGE_SYSTEM = "Webflow forms"
+INTEGRATION_TARGET = "Stripe billing"
+DASHBOARD = "Pipeline coverage dashboard"
+EVALUATION_TITLE = "Call recording platform"
+VENDOR = "Gong"
+BLUEPRINT_PDF = b"%PDF-1.4 blueprint"
+# The `kind` each blueprint part URL is checked with in the matrix: every kind at least once.
+BLUEPRINT_KINDS = {
+    "blueprint_part_add": "integration",
+    "blueprint_part_edit": "stage",
+    "blueprint_part_delete": "reporting",
+}
 
 PERSONA_NAMES = {
     "owner": "the firm owner",
@@ -358,6 +402,34 @@ MATRIX: list[Case] = [
     *_approver_only("portal_diagnostic", GET, sees=("Download report v1", WORKSHOP_PROMPT)),
     *_approver_only("portal_prework", POST),
     *_approver_only("portal_report_download", GET),
+    # Phase 3, workspace: the pages of firm A's engagement and the objects under it.
+    *_workspace_page("architecture", BOTH, sees=("HubSpot", DECISION_RATIONALE, CAPABILITY_NAME)),
+    *_workspace_object_url("tool_decide", POST),
+    *_workspace_object_url("capability_delete", POST),
+    *_workspace_page("blueprint", GET, sees=(STAGE_NAME, INTEGRATION_TARGET, DASHBOARD)),
+    *_workspace_object_url("blueprint_render", POST),
+    *_workspace_object_url("blueprint_part_add", POST),
+    *_workspace_object_url("blueprint_part_edit", POST),
+    *_workspace_object_url("blueprint_part_delete", POST),
+    *_workspace_page("blueprint_progress", GET, sees=("Blueprint v1",)),
+    *_workspace_object_url("blueprint_retry", POST),
+    *_workspace_object_url("blueprint_download", GET),
+    *_workspace_object_url("blueprint_send", POST),
+    *_workspace_page("evaluations", BOTH, sees=(EVALUATION_TITLE,)),
+    *_workspace_page("evaluation", BOTH, sees=(EVALUATION_TITLE, VENDOR)),
+    *_workspace_page("evaluation_csv", GET, sees=(VENDOR,)),
+    # Phase 3, portal: the approver of firm A's engagement only (invited to score).
+    *_approver_only(
+        "portal_architecture",
+        GET,
+        sees=(
+            f"Your scores: {EVALUATION_TITLE}",
+            f"{EVALUATION_TITLE}: ranking",
+            "Download the blueprint v1",
+        ),
+    ),
+    *_approver_only("portal_scores", POST),
+    *_approver_only("portal_blueprint_download", GET),
 ]
 
 
@@ -386,6 +458,8 @@ def arrange(world: World, url_name: str) -> None:
     )
     if url_name in DIAGNOSTIC_URLS:
         arrange_diagnostic(world, failed_render=url_name == "report_retry")
+    if url_name in ARCHITECTURE_URLS:
+        arrange_architecture(world, failed_render=url_name == "blueprint_retry")
     status = PhaseStatus.IN_PROGRESS
     if url_name in ("signoff_request", "portal_signoff_decide"):
         ready_charter(world)
@@ -468,10 +542,98 @@ def arrange_diagnostic(world: World, *, failed_render: bool = False) -> None:
         )
 
 
-def url_for(world: World, url_name: str) -> str:
+def arrange_architecture(world: World, *, failed_render: bool = False) -> None:
+    """Firm A's engagement in Phase 3: a finding behind a decision to keep the tool and behind a
+    new capability, a stage, an integration, a dashboard, an evaluation of that capability with
+    the five default criteria, a vendor scored by the consultant and the approver invited to
+    score, and blueprint v1: rendered to a stored PDF and sent to the approver, or
+    (`failed_render`) failed to render, so it can be retried."""
+    firm, engagement = world.firm_a, world.engagement
+    Engagement.unscoped.filter(pk=engagement.pk).update(current_phase=Phase.ARCHITECTURE)
+    finding = Finding.unscoped.create(
+        firm=firm, engagement=engagement, title=FINDING_TITLE, category="process", severity="high"
+    )
+    decision = ToolDecision.unscoped.create(
+        firm=firm, engagement=engagement, tool=_tool(world), decision="keep",
+        rationale=DECISION_RATIONALE,
+    )  # fmt: skip
+    ToolDecisionFinding.unscoped.create(firm=firm, tool_decision=decision, finding=finding)
+    capability = Capability.unscoped.create(
+        firm=firm, engagement=engagement, name=CAPABILITY_NAME, tool_name="Call recorder"
+    )
+    CapabilityFinding.unscoped.create(firm=firm, capability=capability, finding=finding)
+    Stage.unscoped.create(
+        firm=firm, engagement=engagement, name=STAGE_NAME, system_of_record=STAGE_SYSTEM
+    )
+    Integration.unscoped.create(
+        firm=firm, engagement=engagement, source_system="HubSpot",
+        target_system=INTEGRATION_TARGET, objects_carried="closed deals", trigger="nightly",
+    )  # fmt: skip
+    ReportingItem.unscoped.create(
+        firm=firm, engagement=engagement, name=DASHBOARD, sources="HubSpot"
+    )
+    evaluation = Evaluation.unscoped.create(
+        firm=firm, engagement=engagement, title=EVALUATION_TITLE, capability=capability
+    )
+    criteria = [
+        Criterion.unscoped.create(
+            firm=firm, evaluation=evaluation, name=name, weight=weight, position=index
+        )
+        for index, (name, weight) in enumerate(DEFAULT_CRITERIA)
+    ]
+    vendor = Vendor.unscoped.create(firm=firm, evaluation=evaluation, name=VENDOR)
+    Score.unscoped.create(
+        firm=firm, vendor=vendor, criterion=criteria[0], evaluator=world.consultant, score=4
+    )
+    EvaluationEvaluator.unscoped.create(
+        firm=firm, evaluation=evaluation, stakeholder=world.approver_stakeholder
+    )
+    job = Job.unscoped.create(
+        firm=firm,
+        engagement=engagement,
+        kind="architecture_blueprint",
+        status=JobStatus.FAILED if failed_render else JobStatus.SUCCEEDED,
+        error="ValueError: broken diagram" if failed_render else "",
+    )
+    stored = (
+        "" if failed_render
+        else default_storage.save("blueprints/test.pdf", ContentFile(BLUEPRINT_PDF))
+    )  # fmt: skip
+    version = BlueprintVersion.unscoped.create(
+        firm=firm,
+        engagement=engagement,
+        number=1,
+        job=job,
+        requested_by=world.consultant,
+        file=stored,
+        size=len(BLUEPRINT_PDF) if stored else 0,
+        page_count=1 if stored else 0,
+    )
+    if not failed_render:
+        OutboundEmail.unscoped.create(
+            firm=firm,
+            dedupe_key=f"blueprint:{version.public_id}:{world.approver.email}",
+            to=world.approver.email,
+            subject="Architecture blueprint v1",
+            body_text="Your blueprint.",
+            status=EmailStatus.SENT,
+            sent_at=timezone.now(),
+        )
+
+
+BLUEPRINT_MODELS = {"stage": Stage, "integration": Integration, "reporting": ReportingItem}
+
+
+def _blueprint_item(world: World, kind: str):
+    return BLUEPRINT_MODELS[kind].unscoped.filter(engagement=world.engagement).get()
+
+
+def url_for(world: World, url_name: str, kind: str | None = None) -> str:
     """The URL of firm A's engagement, of its (non-portal) stakeholder, of its tool, of Phase 1,
-    and of the Phase 2 objects `arrange_diagnostic` stored."""
+    and of the Phase 2 and Phase 3 objects `arrange_diagnostic` and `arrange_architecture`
+    stored. A blueprint part URL takes `kind`, by default its kind in `BLUEPRINT_KINDS`."""
     engagement = world.engagement
+    kind = kind or BLUEPRINT_KINDS.get(url_name, "stage")
 
     def first(model: type[Model]):
         return lambda: model.unscoped.filter(engagement=engagement).get().public_id
@@ -481,14 +643,21 @@ def url_for(world: World, url_name: str) -> str:
         "stakeholder_id": world.rep_stakeholder.public_id,
         "phase": Phase.ONBOARDING.value,
         "section": "tools",
-        "item_id": lambda: _tool(world).public_id,
+        "item_id": (
+            (lambda: _blueprint_item(world, kind).public_id)
+            if url_name in BLUEPRINT_KINDS
+            else (lambda: _tool(world).public_id)
+        ),
         "tool_id": lambda: _tool(world).public_id,
         "workshop_id": first(Workshop),
         "finding_id": first(Finding),
         "source_id": first(DataSource),
         "recommendation_id": first(Recommendation),
-        "version_id": first(ReportVersion),
+        "version_id": first(BlueprintVersion if url_name in ARCHITECTURE_URLS else ReportVersion),
         "prompt_id": lambda: WorkshopPrompt.unscoped.get(workshop__engagement=engagement).public_id,
+        "kind": kind,
+        "capability_id": first(Capability),
+        "evaluation_id": first(Evaluation),
     }
     kwargs = {
         key: value() if callable(value) else value
@@ -521,6 +690,8 @@ def hostile_payload(world: World, url_name: str) -> dict:
     }
     if url_name in DIAGNOSTIC_URLS:
         payloads.update(_diagnostic_payloads(world))
+    if url_name in ARCHITECTURE_URLS:
+        payloads.update(_architecture_payloads(world))
     if url_name == "portal_signoff_decide":
         digest = SignoffRequest.unscoped.get(engagement=world.engagement).digest
         # A valid rejection, with and without the form's prefix.
@@ -567,6 +738,38 @@ def _diagnostic_payloads(world: World) -> dict[str, dict]:
     }
 
 
+def _architecture_payloads(world: World) -> dict[str, dict]:
+    tool = f"tool-{_tool(world).public_id}"
+    stage = f"stage-{_blueprint_item(world, 'stage').public_id}"
+    evaluation = Evaluation.unscoped.get(engagement=world.engagement)
+    criterion = Criterion.unscoped.filter(evaluation=evaluation).first()
+    vendor = Vendor.unscoped.get(evaluation=evaluation)
+    finding = Finding.unscoped.get(engagement=world.engagement)
+    return {
+        "architecture": {
+            "add_capability": "",
+            "capability-name": "Intruder capability",
+            "capability-is_new_tool": "on",
+            "capability-findings": [finding.pk],
+        },
+        "tool_decide": {f"{tool}-decision": "retire", f"{tool}-rationale": "Taken over"},
+        "blueprint_part_add": {
+            "integration-source_system": "Intruder DB",
+            "integration-target_system": "HubSpot",
+            "integration-objects_carried": "everything",
+            "integration-direction": "one_way",
+            "integration-trigger": "hourly",
+        },
+        "blueprint_part_edit": {f"{stage}-name": "Taken over", f"{stage}-system_of_record": "X"},
+        # The approver already has v1; the rep does not, so a send writes a new email.
+        "blueprint_send": {"send-recipients": [world.rep_stakeholder.pk]},
+        "evaluations": {"title": "Intruder evaluation"},
+        "evaluation": {"action": "vendor", "name": "Intruder vendor"},
+        # The approver has no score yet: this one would be their first.
+        "portal_scores": {f"score-{vendor.public_id}-{criterion.public_id}": "1"},
+    }
+
+
 TENANT_MODELS: list[type[Model]] = [
     Client,
     Engagement,
@@ -603,6 +806,19 @@ TENANT_MODELS: list[type[Model]] = [
     Recommendation,
     RecommendationFinding,
     ReportVersion,
+    ToolDecision,
+    ToolDecisionFinding,
+    Capability,
+    CapabilityFinding,
+    Stage,
+    Integration,
+    ReportingItem,
+    Evaluation,
+    EvaluationEvaluator,
+    Criterion,
+    Vendor,
+    Score,
+    BlueprintVersion,
 ]
 
 
@@ -1029,3 +1245,270 @@ def test_the_approver_cannot_answer_a_prompt_of_a_workshop_they_are_not_invited_
 
     assert response.status_code == 404
     assert not PreworkAnswer.unscoped.exists()
+
+
+# --- Phase 3: downloads, blueprint part kinds, and objects of another engagement ----------------
+
+
+def test_the_owner_exports_the_evaluation_as_a_csv_attachment(world):
+    arrange(world, "evaluation_csv")
+
+    response = signed_in(world.owner).get(url_for(world, "evaluation_csv"))
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert ".csv" in response["Content-Disposition"]
+    header, row = response_text(response).splitlines()[:2]
+    assert header.startswith("Rank,Vendor,")
+    assert row.startswith(f"1,{VENDOR},")
+
+
+@pytest.mark.parametrize("who", ["approver", "other_client_user", "consultant_b", "anonymous"])
+def test_others_cannot_export_the_evaluation(world, who):
+    arrange(world, "evaluation_csv")
+
+    response = signed_in(persona(world, who)).get(url_for(world, "evaluation_csv"))
+
+    if who == "anonymous":
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith(LOGIN_PREFIX)
+    else:
+        assert response.status_code == 404
+    assert VENDOR not in response_text(response)
+
+
+@pytest.mark.parametrize(
+    ("url_name", "who"),
+    [("blueprint_download", "owner"), ("portal_blueprint_download", "approver")],
+)
+def test_the_blueprint_downloads_as_a_pdf_attachment(world, url_name, who):
+    arrange(world, url_name)
+
+    response = signed_in(persona(world, who)).get(url_for(world, url_name))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert "architecture-blueprint-v1.pdf" in response["Content-Disposition"]
+    assert response_text(response) == BLUEPRINT_PDF.decode()
+
+
+@pytest.mark.parametrize("url_name", ["blueprint_download", "portal_blueprint_download"])
+@pytest.mark.parametrize("who", ["consultant_b", "other_client_user", "anonymous"])
+def test_others_cannot_download_the_blueprint(world, who, url_name):
+    arrange(world, url_name)
+
+    response = signed_in(persona(world, who)).get(url_for(world, url_name))
+
+    if who == "anonymous":
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith(LOGIN_PREFIX)
+    else:
+        assert response.status_code == 404
+    assert "%PDF" not in response_text(response)
+
+
+def test_the_approver_cannot_download_a_blueprint_version_that_was_not_sent(world):
+    arrange(world, "portal_blueprint_download")
+    OutboundEmail.unscoped.filter(dedupe_key__startswith="blueprint:").delete()
+
+    response = signed_in(world.approver).get(url_for(world, "portal_blueprint_download"))
+
+    assert response.status_code == 404
+    portal = signed_in(world.approver).get(url_for(world, "portal_architecture"))
+    assert "Download the blueprint" not in portal.content.decode()
+
+
+def _part_data(kind: str, prefix: str, name: str) -> dict:
+    fields = {
+        "stage": {"name": name, "system_of_record": "HubSpot"},
+        "integration": {
+            "source_system": name,
+            "target_system": "HubSpot",
+            "objects_carried": "contacts",
+            "direction": "two_way",
+            "trigger": "real time",
+        },
+        "reporting": {"name": name, "sources": "HubSpot"},
+    }[kind]
+    return {f"{prefix}-{field}": value for field, value in fields.items()}
+
+
+def _part_names(world: World, kind: str) -> list[str]:
+    field = "source_system" if kind == "integration" else "name"
+    rows = BLUEPRINT_MODELS[kind].unscoped.filter(engagement=world.engagement)
+    return sorted(rows.values_list(field, flat=True))
+
+
+@pytest.mark.parametrize("kind", sorted(BLUEPRINT_MODELS))
+def test_the_consultant_adds_edits_and_deletes_every_kind_of_blueprint_part(world, kind):
+    arrange(world, "blueprint")
+    http = signed_in(world.consultant)
+    item = _blueprint_item(world, kind)
+
+    added = http.post(url_for(world, "blueprint_part_add", kind), _part_data(kind, kind, "Added"))
+    edited = http.post(
+        reverse("blueprint_part_edit", args=[world.engagement.public_id, kind, item.public_id]),
+        _part_data(kind, f"{kind}-{item.public_id}", "Edited"),
+    )
+
+    assert (added.status_code, edited.status_code) == (302, 302)
+    assert _part_names(world, kind) == ["Added", "Edited"]
+    deleted = http.post(
+        reverse("blueprint_part_delete", args=[world.engagement.public_id, kind, item.public_id])
+    )
+    assert deleted.status_code == 302
+    assert _part_names(world, kind) == ["Added"]
+
+
+@pytest.mark.parametrize("kind", sorted(BLUEPRINT_MODELS))
+@pytest.mark.parametrize("url_name", sorted(BLUEPRINT_KINDS))
+@pytest.mark.parametrize("who", ["approver", "consultant_b"])
+def test_no_kind_of_blueprint_part_is_reachable_by_a_client_or_another_firm(
+    world, kind, url_name, who
+):
+    arrange(world, url_name)
+    before = firm_a_state(world)
+    item = _blueprint_item(world, kind)
+    prefix = kind if url_name == "blueprint_part_add" else f"{kind}-{item.public_id}"
+
+    response = signed_in(persona(world, who)).post(
+        url_for(world, url_name, kind), _part_data(kind, prefix, "Taken over")
+    )
+
+    assert response.status_code == 404
+    assert firm_a_state(world) == before
+
+
+@pytest.mark.parametrize("url_name", sorted(BLUEPRINT_KINDS))
+def test_an_unknown_blueprint_part_kind_is_404(world, url_name):
+    arrange(world, url_name)
+    before = firm_a_state(world)
+    kwargs = {"public_id": world.engagement.public_id, "kind": "tool"}
+    if url_name != "blueprint_part_add":
+        kwargs["item_id"] = _tool(world).public_id
+
+    response = signed_in(world.consultant).post(
+        reverse(url_name, kwargs=kwargs), {"tool-name": "Taken over", "tool-category": "crm"}
+    )
+
+    assert response.status_code == 404
+    assert firm_a_state(world) == before
+
+
+def test_a_blueprint_part_under_another_kind_is_404(world):
+    arrange(world, "blueprint_part_edit")
+    stage = _blueprint_item(world, "stage")
+    url = reverse(
+        "blueprint_part_edit", args=[world.engagement.public_id, "reporting", stage.public_id]
+    )
+
+    response = signed_in(world.consultant).post(url, _part_data("reporting", "x", "Taken over"))
+
+    assert response.status_code == 404
+
+
+def _architecture_objects_of(engagement: Engagement) -> dict[str, object]:
+    """A tool, capability, stage, integration, dashboard, blueprint version and evaluation of
+    another engagement, by the URL keyword each goes in (blueprint parts by kind)."""
+    firm = engagement.firm
+    job = Job.unscoped.create(
+        firm=firm, engagement=engagement, kind="architecture_blueprint", status=JobStatus.FAILED
+    )
+    return {
+        "tool_id": _other_tool(engagement).public_id,
+        "capability_id": Capability.unscoped.create(
+            firm=firm, engagement=engagement, name="Other capability"
+        ).public_id,
+        "item_id": {
+            "stage": Stage.unscoped.create(
+                firm=firm, engagement=engagement, name="Other"
+            ).public_id,
+            "integration": Integration.unscoped.create(
+                firm=firm,
+                engagement=engagement,
+                source_system="A",
+                target_system="B",
+                objects_carried="x",
+                trigger="y",
+            ).public_id,
+            "reporting": ReportingItem.unscoped.create(
+                firm=firm, engagement=engagement, name="Other board", sources="A"
+            ).public_id,
+        },
+        "version_id": BlueprintVersion.unscoped.create(
+            firm=firm, engagement=engagement, number=1, job=job
+        ).public_id,
+        "evaluation_id": Evaluation.unscoped.create(
+            firm=firm, engagement=engagement, title="Other evaluation"
+        ).public_id,
+    }
+
+
+PHASE_3_OBJECT_URLS = [
+    (pattern.name, keyword, kind)
+    for pattern in architecture_urls.workspace_patterns
+    for keyword in pattern.pattern.converters
+    if keyword not in ("public_id", "kind")
+    for kind in (sorted(BLUEPRINT_MODELS) if keyword == "item_id" else [None])
+]
+
+
+@pytest.mark.parametrize("other", ["engagement_y", "engagement_b"])
+@pytest.mark.parametrize(("url_name", "keyword", "kind"), PHASE_3_OBJECT_URLS)
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_phase_3_object_of_another_engagement_is_404_under_this_engagement(
+    world, url_name, keyword, kind, method, other
+):
+    arrange(world, url_name)
+    other_engagement = getattr(world, other)
+    ids = _architecture_objects_of(other_engagement)
+    kwargs = {
+        "public_id": world.engagement.public_id,
+        keyword: ids[keyword][kind] if kind else ids[keyword],
+    }
+    if kind:
+        kwargs["kind"] = kind
+    url = reverse(url_name, kwargs=kwargs)
+    other_rows = [
+        list(model.unscoped.filter(firm=other_engagement.firm).order_by("pk").values())
+        for model in TENANT_MODELS
+    ]
+    http = signed_in(world.consultant)
+
+    response = (
+        http.get(url)
+        if method == "GET"
+        else http.post(url, {"action": "vendor", "name": "Mine", f"{kind}-name": "Mine"})
+    )
+
+    assert response.status_code in (404, 405)
+    assert [
+        list(model.unscoped.filter(firm=other_engagement.firm).order_by("pk").values())
+        for model in TENANT_MODELS
+    ] == other_rows
+
+
+def test_the_approver_cannot_score_an_evaluation_they_are_not_invited_to(world):
+    arrange(world, "portal_scores")
+    EvaluationEvaluator.unscoped.all().delete()
+    payload = hostile_payload(world, "portal_scores")
+
+    response = signed_in(world.approver).post(url_for(world, "portal_scores"), payload)
+
+    assert response.status_code == 404
+    assert not Score.unscoped.filter(evaluator=world.approver).exists()
+
+
+def test_the_approver_cannot_score_an_evaluation_of_another_engagement(world):
+    arrange(world, "portal_scores")
+    other = EngagementFactory(client=world.client_x, name="Xylo other project")
+    evaluation = Evaluation.unscoped.create(
+        firm=world.firm_a, engagement=other, title="Other evaluation"
+    )
+    url = reverse("portal_scores", args=[world.engagement.public_id, evaluation.public_id])
+
+    response = signed_in(world.approver).post(url, hostile_payload(world, "portal_scores"))
+
+    assert response.status_code == 404
+    assert not Score.unscoped.filter(evaluator=world.approver).exists()
