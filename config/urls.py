@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from architecture import urls as architecture_urls
 from diagnostics import urls as diagnostics_urls
+from sprints import urls as sprints_urls
 
 urlpatterns = [
     path("platform-admin/", admin.site.urls),
@@ -13,6 +14,8 @@ urlpatterns = [
     path("portal/", include(diagnostics_urls.portal_patterns)),
     path("workspace/", include(architecture_urls.workspace_patterns)),
     path("portal/", include(architecture_urls.portal_patterns)),
+    path("workspace/", include(sprints_urls.workspace_patterns)),
+    path("portal/", include(sprints_urls.portal_patterns)),
 ]
 
 if settings.DEBUG:

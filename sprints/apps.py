@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class SprintsConfig(AppConfig):
     name = "sprints"
     verbose_name = "Phase 4 — Build, Test & Optimize"
+
+    def ready(self) -> None:
+        from engagements import registry
+        from sprints import gate
+
+        registry.register(gate.SPEC)
