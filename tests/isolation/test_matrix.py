@@ -1,8 +1,8 @@
 """The tenant isolation matrix: every workspace and portal URL, for every persona, both methods.
 
 The matrix is data (`MATRIX`); one parametrized test runs it. A URL added to the
-`workspace_patterns` or `portal_patterns` of `engagements.urls`, `diagnostics.urls` or
-`architecture.urls` without a row for every persona fails
+`workspace_patterns` or `portal_patterns` of `engagements.urls`, `diagnostics.urls`,
+`architecture.urls` or `sprints.urls` without a row for every persona fails
 `test_every_workspace_and_portal_url_is_in_the_matrix`.
 
 Personas of firm A allowed in post empty data (the view must answer with its form, not a 404).
@@ -15,7 +15,9 @@ engagement in the diagnostic phase with a workshop, a finding, a data source, a 
 and a rendered report version shared with the approver; for Phase 3, the engagement in the
 architecture phase with a tool decision, a capability, a stage, an integration, a dashboard, a
 scored evaluation the approver is invited to score, and a rendered blueprint version shared with
-the approver).
+the approver; for Phase 4, the engagement in the build phase with a sprint and its deliverable, a
+scenario with a step for the approver's role, a run of it with stored evidence, an open UAT round
+the approver takes part in, and the approver's feedback awaiting triage).
 """
 
 import uuid
@@ -28,7 +30,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db.models import Model
 from django.http import HttpResponse
-from django.urls import URLPattern, reverse
+from django.urls import URLPattern, resolve, reverse
 from django.utils import timezone
 
 from architecture import urls as architecture_urls
@@ -99,6 +101,21 @@ from engagements.models import (
 from engagements.phases import WORKING_PHASES, Phase
 from engagements.services import signoffs
 from engagements.tenancy import tenant_scope
+from sprints import urls as sprints_urls
+from sprints.models import (
+    CheckIn,
+    Deliverable,
+    Feedback,
+    RunOutcome,
+    Scenario,
+    ScenarioStep,
+    Sprint,
+    StepResult,
+    TestRun,
+    UatParticipant,
+    UatRound,
+    UatScenario,
+)
 from tests.builders import ready_charter
 from tests.conftest import World, signed_in
 from tests.factories import EngagementFactory, MembershipFactory, StakeholderFactory
@@ -120,6 +137,8 @@ WORKSPACE_AND_PORTAL_PATTERNS: tuple[URLPattern, ...] = (
     *diagnostics_urls.portal_patterns,
     *architecture_urls.workspace_patterns,
     *architecture_urls.portal_patterns,
+    *sprints_urls.workspace_patterns,
+    *sprints_urls.portal_patterns,
 )
 DIAGNOSTIC_URLS = frozenset(
     pattern.name
@@ -128,6 +147,9 @@ DIAGNOSTIC_URLS = frozenset(
 ARCHITECTURE_URLS = frozenset(
     pattern.name
     for pattern in (*architecture_urls.workspace_patterns, *architecture_urls.portal_patterns)
+)
+SPRINTS_URLS = frozenset(
+    pattern.name for pattern in (*sprints_urls.workspace_patterns, *sprints_urls.portal_patterns)
 )
 
 # What `arrange` stores for Phase 2, so pages can be checked for it.
@@ -156,6 +178,16 @@ BLUEPRINT_KINDS = {
     "blueprint_part_edit": "stage",
     "blueprint_part_delete": "reporting",
 }
+
+# What `arrange` stores for Phase 4.
+SPRINT_NAME = "Sprint 1: CRM core"
+DELIVERABLE_TITLE = "Deal stages configured"
+SCENARIO_TITLE = "Lead to closed deal"
+STEP_ACTION = "Log the discovery call on the deal"
+UAT_ROUND_NAME = "UAT round 1"
+FEEDBACK_LOCATION = "Deal form, close date field"
+EVIDENCE = b"PNG evidence of step one"
+EVIDENCE_NAME = "step-one.png"
 
 PERSONA_NAMES = {
     "owner": "the firm owner",
@@ -430,6 +462,24 @@ MATRIX: list[Case] = [
     ),
     *_approver_only("portal_scores", POST),
     *_approver_only("portal_blueprint_download", GET),
+    # Phase 4, workspace: the pages of firm A's engagement and the objects under it.
+    *_workspace_page("sprints", BOTH, sees=(SPRINT_NAME,)),
+    *_workspace_page("sprint", BOTH, sees=(SPRINT_NAME, DELIVERABLE_TITLE)),
+    *_workspace_object_url("check_in", POST),
+    *_workspace_object_url("deliverable_move", POST),
+    *_workspace_page("scenarios", BOTH, sees=(SCENARIO_TITLE,)),
+    *_workspace_page("scenario", BOTH, sees=(SCENARIO_TITLE, STEP_ACTION)),
+    *_workspace_page("scenario_run", BOTH, sees=(SCENARIO_TITLE, STEP_ACTION)),
+    *_workspace_object_url("evidence_download", GET),
+    *_workspace_page("uat", BOTH, sees=(UAT_ROUND_NAME, FEEDBACK_LOCATION)),
+    *_workspace_object_url("feedback_triage", POST),
+    # Phase 4, portal: the approver of firm A's engagement only (a participant of the round,
+    # with a step of the scenario for their role).
+    *_approver_only(
+        "portal_build", GET, sees=(SPRINT_NAME, UAT_ROUND_NAME, SCENARIO_TITLE, FEEDBACK_LOCATION)
+    ),
+    *_approver_only("portal_uat_run", BOTH, sees=(SCENARIO_TITLE, STEP_ACTION)),
+    *_approver_only("portal_feedback", POST),
 ]
 
 
@@ -460,6 +510,8 @@ def arrange(world: World, url_name: str) -> None:
         arrange_diagnostic(world, failed_render=url_name == "report_retry")
     if url_name in ARCHITECTURE_URLS:
         arrange_architecture(world, failed_render=url_name == "blueprint_retry")
+    if url_name in SPRINTS_URLS:
+        arrange_sprints(world)
     status = PhaseStatus.IN_PROGRESS
     if url_name in ("signoff_request", "portal_signoff_decide"):
         ready_charter(world)
@@ -621,6 +673,54 @@ def arrange_architecture(world: World, *, failed_render: bool = False) -> None:
         )
 
 
+def arrange_sprints(world: World) -> None:
+    """Firm A's engagement in Phase 4: a sprint with a deliverable, a critical scenario with a
+    step for the approver's role, a passed run of it whose step result carries evidence stored in
+    the default storage, an open UAT round with the approver as participant and the scenario, and
+    the approver's feedback on it, awaiting triage."""
+    firm, engagement = world.firm_a, world.engagement
+    Engagement.unscoped.filter(pk=engagement.pk).update(current_phase=Phase.BUILD)
+    today = timezone.localdate()
+    sprint = Sprint.unscoped.create(
+        firm=firm, engagement=engagement, name=SPRINT_NAME, focus="crm",
+        goal="Deal pipeline live", start_date=today, end_date=today, status="active",
+    )  # fmt: skip
+    Deliverable.unscoped.create(
+        firm=firm, engagement=engagement, sprint=sprint, title=DELIVERABLE_TITLE
+    )
+    scenario = Scenario.unscoped.create(
+        firm=firm, engagement=engagement, title=SCENARIO_TITLE, changed_at=timezone.now()
+    )
+    step = ScenarioStep.unscoped.create(
+        firm=firm, scenario=scenario, action=STEP_ACTION, expected_result="The call is logged",
+        role=world.approver_stakeholder.role,
+    )  # fmt: skip
+    run = TestRun.unscoped.create(
+        firm=firm, scenario=scenario, run_by=world.consultant, outcome=RunOutcome.PASSED
+    )
+    stored = default_storage.save(
+        f"evidence/{engagement.public_id}/{EVIDENCE_NAME}", ContentFile(EVIDENCE)
+    )
+    StepResult.unscoped.create(
+        firm=firm, run=run, step=step, status=RunOutcome.PASSED, evidence=stored,
+        evidence_name=EVIDENCE_NAME,
+    )  # fmt: skip
+    uat_round = UatRound.unscoped.create(firm=firm, engagement=engagement, name=UAT_ROUND_NAME)
+    UatParticipant.unscoped.create(
+        firm=firm, uat_round=uat_round, stakeholder=world.approver_stakeholder
+    )
+    UatScenario.unscoped.create(firm=firm, uat_round=uat_round, scenario=scenario)
+    Feedback.unscoped.create(
+        firm=firm, engagement=engagement, uat_round=uat_round, scenario=scenario,
+        reporter=world.approver_stakeholder, category="field_name", severity="medium",
+        location=FEEDBACK_LOCATION, description="Unclear label", expected="Expected close date",
+    )  # fmt: skip
+
+
+def _step(world: World) -> ScenarioStep:
+    return ScenarioStep.unscoped.get(scenario__engagement=world.engagement)
+
+
 BLUEPRINT_MODELS = {"stage": Stage, "integration": Integration, "reporting": ReportingItem}
 
 
@@ -630,8 +730,9 @@ def _blueprint_item(world: World, kind: str):
 
 def url_for(world: World, url_name: str, kind: str | None = None) -> str:
     """The URL of firm A's engagement, of its (non-portal) stakeholder, of its tool, of Phase 1,
-    and of the Phase 2 and Phase 3 objects `arrange_diagnostic` and `arrange_architecture`
-    stored. A blueprint part URL takes `kind`, by default its kind in `BLUEPRINT_KINDS`."""
+    and of the Phase 2, 3 and 4 objects `arrange_diagnostic`, `arrange_architecture` and
+    `arrange_sprints` stored. A blueprint part URL takes `kind`, by default its kind in
+    `BLUEPRINT_KINDS`."""
     engagement = world.engagement
     kind = kind or BLUEPRINT_KINDS.get(url_name, "stage")
 
@@ -658,6 +759,15 @@ def url_for(world: World, url_name: str, kind: str | None = None) -> str:
         "kind": kind,
         "capability_id": first(Capability),
         "evaluation_id": first(Evaluation),
+        "sprint_id": first(Sprint),
+        "deliverable_id": first(Deliverable),
+        "scenario_id": first(Scenario),
+        "run_id": lambda: TestRun.unscoped.get(scenario__engagement=engagement).public_id,
+        "result_id": lambda: (
+            StepResult.unscoped.get(run__scenario__engagement=engagement).public_id
+        ),
+        "round_id": first(UatRound),
+        "feedback_id": first(Feedback),
     }
     kwargs = {
         key: value() if callable(value) else value
@@ -692,6 +802,8 @@ def hostile_payload(world: World, url_name: str) -> dict:
         payloads.update(_diagnostic_payloads(world))
     if url_name in ARCHITECTURE_URLS:
         payloads.update(_architecture_payloads(world))
+    if url_name in SPRINTS_URLS:
+        payloads.update(_sprints_payloads(world))
     if url_name == "portal_signoff_decide":
         digest = SignoffRequest.unscoped.get(engagement=world.engagement).digest
         # A valid rejection, with and without the form's prefix.
@@ -770,6 +882,48 @@ def _architecture_payloads(world: World) -> dict[str, dict]:
     }
 
 
+def _sprints_payloads(world: World) -> dict[str, dict]:
+    step = _step(world)
+    scenario = step.scenario
+    today = timezone.localdate().isoformat()
+    return {
+        "sprints": {
+            "sprint-name": "Intruder sprint",
+            "sprint-focus": "data",
+            "sprint-goal": "Taken over",
+            "sprint-start_date": today,
+            "sprint-end_date": today,
+            "sprint-status": "planned",
+        },
+        "sprint": {"deliverable-title": "Intruder deliverable"},
+        "check_in": {"check_in-date": today, "check_in-progress": "Taken over"},
+        "deliverable_move": {"status": "done"},
+        "scenarios": {"scenario-title": "Intruder scenario", "scenario-is_critical": "on"},
+        "scenario": {
+            "add_step": "",
+            "step-action": "Intruder step",
+            "step-expected_result": "Taken over",
+            "step-role": "rep",
+        },
+        "scenario_run": {f"status-{step.public_id}": "failed"},
+        # The approver takes part already; the scenario is the one `arrange_sprints` stored.
+        "uat": {
+            "round-name": "Intruder round",
+            "round-participants": [world.approver_stakeholder.pk],
+            "round-scenarios": [scenario.pk],
+        },
+        "feedback_triage": {"triage": "wont_fix", "reason": "Taken over"},
+        "portal_uat_run": {f"status-{step.public_id}": "failed"},
+        "portal_feedback": {
+            "category": "bug",
+            "severity": "blocker",
+            "location": "Taken over",
+            "description": "Taken over",
+            "expected": "Taken over",
+        },
+    }
+
+
 TENANT_MODELS: list[type[Model]] = [
     Client,
     Engagement,
@@ -819,6 +973,17 @@ TENANT_MODELS: list[type[Model]] = [
     Vendor,
     Score,
     BlueprintVersion,
+    Sprint,
+    Deliverable,
+    CheckIn,
+    Scenario,
+    ScenarioStep,
+    UatRound,
+    UatParticipant,
+    UatScenario,
+    TestRun,
+    StepResult,
+    Feedback,
 ]
 
 
@@ -1512,3 +1677,117 @@ def test_the_approver_cannot_score_an_evaluation_of_another_engagement(world):
 
     assert response.status_code == 404
     assert not Score.unscoped.filter(evaluator=world.approver).exists()
+
+
+# --- Phase 4: evidence downloads -----------------------------------------------------------------
+
+
+def test_the_owner_downloads_the_evidence_as_an_attachment(world):
+    arrange(world, "evidence_download")
+
+    response = signed_in(world.owner).get(url_for(world, "evidence_download"))
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert EVIDENCE_NAME in response["Content-Disposition"]
+    assert response_text(response) == EVIDENCE.decode()
+
+
+@pytest.mark.parametrize(
+    "who", ["approver", "other_client_user", "consultant_b", "owner_b", "anonymous"]
+)
+def test_others_cannot_download_the_evidence(world, who):
+    arrange(world, "evidence_download")
+
+    response = signed_in(persona(world, who)).get(url_for(world, "evidence_download"))
+
+    if who == "anonymous":
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith(LOGIN_PREFIX)
+    else:
+        assert response.status_code == 404
+    assert EVIDENCE.decode() not in response_text(response)
+
+
+def _sprints_objects_of(engagement: Engagement) -> dict[str, object]:
+    """A sprint, deliverable, scenario, run with evidence, UAT round and feedback item of another
+    engagement, by the URL keyword each goes in."""
+    firm = engagement.firm
+    today = timezone.localdate()
+    sprint = Sprint.unscoped.create(
+        firm=firm, engagement=engagement, name="Other sprint", focus="crm", goal="Other",
+        start_date=today, end_date=today,
+    )  # fmt: skip
+    scenario = Scenario.unscoped.create(
+        firm=firm, engagement=engagement, title="Other scenario", changed_at=timezone.now()
+    )
+    step = ScenarioStep.unscoped.create(
+        firm=firm, scenario=scenario, action="Other step", expected_result="x", role="rep"
+    )
+    run_by = Membership.unscoped.filter(firm=firm).exclude(role=Role.CLIENT).first().user
+    run = TestRun.unscoped.create(
+        firm=firm, scenario=scenario, run_by=run_by, outcome=RunOutcome.PASSED
+    )
+    result = StepResult.unscoped.create(
+        firm=firm, run=run, step=step, status=RunOutcome.PASSED,
+        evidence=default_storage.save("evidence/other.png", ContentFile(b"other evidence")),
+    )  # fmt: skip
+    uat_round = UatRound.unscoped.create(firm=firm, engagement=engagement, name="Other round")
+    reporter = StakeholderFactory(engagement=engagement, name="Other reporter")
+    return {
+        "sprint_id": sprint.public_id,
+        "deliverable_id": Deliverable.unscoped.create(
+            firm=firm, engagement=engagement, sprint=sprint, title="Other deliverable"
+        ).public_id,
+        "scenario_id": scenario.public_id,
+        "run_id": run.public_id,
+        "result_id": result.public_id,
+        "round_id": uat_round.public_id,
+        "feedback_id": Feedback.unscoped.create(
+            firm=firm, engagement=engagement, uat_round=uat_round, reporter=reporter,
+            category="bug", severity="low", location="Other", description="x", expected="y",
+        ).public_id,
+    }  # fmt: skip
+
+
+PHASE_4_OBJECT_URLS = [
+    (pattern.name, keyword, who)
+    for patterns, who in (
+        (sprints_urls.workspace_patterns, "consultant"),
+        (sprints_urls.portal_patterns, "approver"),
+    )
+    for pattern in patterns
+    for keyword in pattern.pattern.converters
+    if keyword != "public_id"
+]
+
+
+@pytest.mark.parametrize("other", ["engagement_y", "engagement_b"])
+@pytest.mark.parametrize(("url_name", "keyword", "who"), PHASE_4_OBJECT_URLS)
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_phase_4_object_of_another_engagement_is_404_under_this_engagement(
+    world, url_name, keyword, who, method, other
+):
+    arrange(world, url_name)
+    other_engagement = getattr(world, other)
+    ids = _sprints_objects_of(other_engagement)
+    # Every other keyword of the URL names firm A's own object: only `keyword` is foreign.
+    kwargs = {**resolve(url_for(world, url_name)).kwargs, keyword: ids[keyword]}
+    url = reverse(url_name, kwargs=kwargs)
+    payload = hostile_payload(world, url_name)
+    before = firm_a_state(world)
+    other_rows = [
+        list(model.unscoped.filter(firm=other_engagement.firm).order_by("pk").values())
+        for model in TENANT_MODELS
+    ]
+    http = signed_in(persona(world, who))
+
+    response = http.get(url) if method == "GET" else http.post(url, payload)
+
+    assert response.status_code in (404, 405)
+    assert b"other evidence" not in response_text(response).encode()
+    assert firm_a_state(world) == before
+    assert [
+        list(model.unscoped.filter(firm=other_engagement.firm).order_by("pk").values())
+        for model in TENANT_MODELS
+    ] == other_rows
