@@ -32,6 +32,7 @@ from engagements.models import (
     Stakeholder,
     User,
 )
+from engagements.tenancy import tenant_scope
 
 # --- activity -------------------------------------------------------------------------------
 
@@ -370,13 +371,15 @@ def invitation_accept(*, token: str, full_name: str, password: str) -> User:
         raise ApplicationError(" ".join(error.messages), field="password1") from error
     user.set_password(password)
     user.save()
-    Membership.unscoped.create(
-        firm=invitation.firm, user=user, role=invitation.role, client=invitation.client
-    )
-    invitation.accepted_at = timezone.now()
-    invitation.save(update_fields=["accepted_at", "updated_at"])
-    if invitation.stakeholder is not None:
-        _link_stakeholder(invitation.stakeholder, user)
+    # The invitee is not signed in yet, so no firm is in scope: the invitation names it.
+    with tenant_scope(invitation.firm):
+        Membership.objects.create(
+            firm=invitation.firm, user=user, role=invitation.role, client=invitation.client
+        )
+        invitation.accepted_at = timezone.now()
+        invitation.save(update_fields=["accepted_at", "updated_at"])
+        if invitation.stakeholder is not None:
+            _link_stakeholder(invitation.stakeholder, user)
     return user
 
 
@@ -384,8 +387,7 @@ def _link_stakeholder(stakeholder: Stakeholder, user: User) -> None:
     stakeholder.user = user
     stakeholder.has_portal_access = True
     stakeholder.save(update_fields=["user", "has_portal_access", "updated_at"])
-    ActivityEvent.unscoped.create(
-        firm=stakeholder.firm,
+    activity_record(
         engagement=stakeholder.engagement,
         actor=user,
         kind=ActivityKind.PORTAL_INVITATION_ACCEPTED,
