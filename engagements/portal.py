@@ -72,20 +72,25 @@ def _signoff_context(engagement: Engagement, me, phase: str, **forms) -> dict:
     }
 
 
-def render_portal_phase(
-    request: HttpRequest, engagement: Engagement, phase: str, *, status: int = 200, **forms
-) -> HttpResponse:
-    """A phase's portal page for the signed-in stakeholder: the phase's own content (from its
-    registered spec) beside the sign-off panel. Phase apps call this from their portal views."""
+def portal_phase_context(request: HttpRequest, engagement: Engagement, phase: str, **forms) -> dict:
+    """What a phase's portal page shows the signed-in stakeholder: the phase's own content (from
+    its registered spec) and the sign-off panel. `forms` are bound sign-off forms to show again."""
     spec = registry.spec_for(phase)
     me = selectors.portal_stakeholder_for(membership=request.membership, engagement=engagement)
-    context = {
+    return {
         "engagement": engagement,
         "me": me,
         **spec.portal_context(engagement, me),
         **_signoff_context(engagement, me, phase, **forms),
     }
-    return render(request, spec.portal_template, context, status=status)
+
+
+def render_portal_phase(
+    request: HttpRequest, engagement: Engagement, phase: str, *, status: int = 200, **forms
+) -> HttpResponse:
+    """Render a phase's portal page; phase apps call this from their portal views."""
+    context = portal_phase_context(request, engagement, phase, **forms)
+    return render(request, registry.spec_for(phase).portal_template, context, status=status)
 
 
 @portal_view

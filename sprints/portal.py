@@ -15,7 +15,11 @@ from engagements.errors import ApplicationError
 from engagements.forms import ShapeOnlyModelForm
 from engagements.models import Engagement, Stakeholder
 from engagements.phases import Phase
-from engagements.portal import _signoff_context, portal_engagement_or_404, render_portal_phase
+from engagements.portal import (
+    portal_engagement_or_404,
+    portal_phase_context,
+    render_portal_phase,
+)
 from sprints import services
 from sprints.models import (
     CheckIn,
@@ -243,13 +247,7 @@ def portal_feedback(request: HttpRequest, public_id, round_id) -> HttpResponse:
                 "shows under “Your feedback”.",
             )
             return redirect(_build_url(engagement, "#my-feedback"))
-    context = {
-        "engagement": engagement,
-        "me": me,
-        **portal_context(engagement, me),
-        **_signoff_context(engagement, me, Phase.BUILD),
-        "feedback_form": form,
-    }
+    context = {**portal_phase_context(request, engagement, Phase.BUILD), "feedback_form": form}
     shown = next((i for i in context["uat_rounds"] if i["round"].pk == uat_round.pk), None)
     if shown is None:
         # A closed round is not on the page, so its form cannot show the error there.
