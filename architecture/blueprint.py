@@ -20,16 +20,14 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from architecture import scoring
+from architecture import selectors
 from architecture.diagram import blueprint_diagram
 from architecture.models import (
     Capability,
-    Criterion,
     Decision,
     Evaluation,
     Integration,
     ReportingItem,
-    Score,
     Stage,
     Vendor,
 )
@@ -91,50 +89,31 @@ class EvaluationReport:
     evaluator_count: int
 
 
-def _evaluation_report(
-    evaluation: Evaluation,
-    criteria: list[Criterion],
-    vendors: list[Vendor],
-    score_rows: list[tuple[int, int, int, int]],
-) -> EvaluationReport:
-    """Ranking, disqualifications and sensitivity of one evaluation, by the same rules as
-    `selectors.evaluation_results` (architecture.scoring), from rows already loaded."""
-    scores: dict[tuple[str, str], list[int]] = {}
-    for vendor_id, criterion_id, value, _ in score_rows:
-        scores.setdefault((str(vendor_id), str(criterion_id)), []).append(value)
-    inputs = [
-        scoring.CriterionInput(str(c.pk), c.name, Fraction(c.weight), c.is_must_have)
-        for c in criteria
-    ]
-    names = [(str(v.pk), v.name) for v in vendors]
-    results = scoring.evaluate(inputs, names, scores)
-    by_key = {str(v.pk): v for v in vendors}
+def _evaluation_report(evaluation: Evaluation, results: dict) -> EvaluationReport:
+    """The PDF's view of one evaluation's results (selectors.evaluation_results)."""
+    criteria = results["criteria"]
     weight_sum = sum((Fraction(c.weight) for c in criteria), Fraction(0))
-    ranking = []
-    for result in scoring.rank(results):
+    ranking, position = [], 0
+    for row in results["ranking"]:
+        if not row["disqualified_by"]:
+            position += 1
         ranking.append(
             {
-                "vendor": by_key[result.key],
-                "position": None if result.disqualified_by else len(ranking) + 1,
-                "total": scoring.as_float(result.total),
-                "disqualified_by": list(result.disqualified_by),
-                "means": [scoring.as_float(result.means[str(c.pk)], 1) for c in criteria],
+                "vendor": row["vendor"],
+                "position": None if row["disqualified_by"] else position,
+                "total": row["total"],
+                "disqualified_by": list(row["disqualified_by"]),
+                "means": [cell["mean"] for cell in row["cells"]],
             }
         )
-    top = scoring.winner(results)
-    winner = by_key[top.key] if top else None
-    sensitivity = []
-    for item in scoring.sensitivity(inputs, names, scores):
-        if item.flip_share is None:
-            sensitivity.append(
-                f"No weight of “{item.criterion}” alone would change the winner "
-                f"(now {percent(item.current_share)})."
-            )
-        else:
-            sensitivity.append(
-                f"“{item.criterion}” would have to move from {percent(item.current_share)} to "
-                f"{percent(item.flip_share)} of the weight for {item.new_winner} to win."
-            )
+    sensitivity = [
+        f"No weight of “{item['criterion']}” alone would change the winner "
+        f"(now {percent(item['current'])})."
+        if item["flip"] is None
+        else f"“{item['criterion']}” would have to move from {percent(item['current'])} to "
+        f"{percent(item['flip'])} of the weight for {item['new_winner']} to win."
+        for item in results["sensitivity"]
+    ]
     return EvaluationReport(
         evaluation=evaluation,
         criteria=[
@@ -145,12 +124,11 @@ def _evaluation_report(
             for c in criteria
         ],
         ranking=ranking,
-        winner=winner,
+        winner=results["winner"],
         disqualified=[row for row in ranking if row["disqualified_by"]],
         sensitivity=sensitivity,
-        complete=bool(vendors)
-        and all(scores.get((str(v.pk), str(c.pk))) for v in vendors for c in criteria),
-        evaluator_count=len({row[3] for row in score_rows}),
+        complete=results["complete"],
+        evaluator_count=results["evaluator_count"],
     )
 
 
@@ -161,20 +139,8 @@ def _evaluations(engagement: Engagement) -> list[EvaluationReport]:
             "capability", "recommended_vendor"
         )
     )
-    if not evaluations:
-        return []
-    criteria: dict[int, list[Criterion]] = {e.pk: [] for e in evaluations}
-    for criterion in Criterion.objects.filter(evaluation__in=evaluations):
-        criteria[criterion.evaluation_id].append(criterion)
-    vendors: dict[int, list[Vendor]] = {e.pk: [] for e in evaluations}
-    for vendor in Vendor.objects.filter(evaluation__in=evaluations):
-        vendors[vendor.evaluation_id].append(vendor)
-    rows: dict[int, list[tuple[int, int, int, int]]] = {e.pk: [] for e in evaluations}
-    for evaluation_id, *row in Score.objects.filter(vendor__evaluation__in=evaluations).values_list(
-        "vendor__evaluation_id", "vendor_id", "criterion_id", "score", "evaluator_id"
-    ):
-        rows[evaluation_id].append(tuple(row))
-    return [_evaluation_report(e, criteria[e.pk], vendors[e.pk], rows[e.pk]) for e in evaluations]
+    results = selectors.results_by_evaluation(evaluations)
+    return [_evaluation_report(e, results[e.pk]) for e in evaluations]
 
 
 DECISION_VERBS = {
