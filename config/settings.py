@@ -163,6 +163,10 @@ CELERY_TASK_IGNORE_RESULT = True
 # A task killed outright is redelivered after this; it must exceed the longest task.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "launch-communications": {"task": "launch.tasks.send_due_communications", "schedule": 60.0},
+    "hypercare-escalations": {"task": "launch.tasks.escalate_incidents", "schedule": 60.0},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

@@ -18,10 +18,16 @@ class Check:
     passed: bool
     label: str
     todo: str
+    available: bool = True
+    """False for a rule whose data comes from a part not built yet: shown, but not required."""
 
     @property
     def message(self) -> str:
         return self.label if self.passed else self.todo
+
+    @property
+    def blocks(self) -> bool:
+        return self.available and not self.passed
 
 
 @dataclass(frozen=True)

@@ -105,7 +105,7 @@ def gate_overview(*, engagement: Engagement, phase: str) -> dict:
         "phase": phase,
         "state": state,
         "checks": checks,
-        "is_ready": all(check.passed for check in checks),
+        "is_ready": not any(check.blocks for check in checks),
         "request": request,
         "progress": signoffs.approval_progress(request=request) if request else [],
         "changes": snapshot_diff(request.snapshot, live) if request and request.is_stale else [],

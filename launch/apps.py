@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class LaunchConfig(AppConfig):
     name = "launch"
     verbose_name = "Phase 5 — Launch & Deployment"
+
+    def ready(self) -> None:
+        from engagements import registry
+        from launch import gate
+
+        registry.register(gate.SPEC)

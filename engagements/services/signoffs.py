@@ -139,7 +139,7 @@ def signoff_request_create(*, engagement: Engagement, phase: str, actor: User) -
     spec = _spec(phase)
     state = phase_state(engagement=engagement, phase=phase)
     _check_requestable(engagement, phase, state)
-    failing = [check.todo for check in spec.readiness(engagement) if not check.passed]
+    failing = [check.todo for check in spec.readiness(engagement) if check.blocks]
     if failing:
         raise ApplicationError("Not ready for sign-off: " + " ".join(failing))
     approvers = list(Stakeholder.objects.filter(engagement=engagement, is_approver=True))
