@@ -17,11 +17,15 @@ architecture phase with a tool decision, a capability, a stage, an integration, 
 scored evaluation the approver is invited to score, and a rendered blueprint version shared with
 the approver; for Phase 4, the engagement in the build phase with a sprint and its deliverable, a
 scenario with a step for the approver's role, a run of it with stored evidence, an open UAT round
-the approver takes part in, and the approver's feedback awaiting triage).
+the approver takes part in, and the approver's feedback awaiting triage; for Phase 5, the
+engagement in the launch phase with a launch plan, a runbook step, a sent communication, a
+monitoring check, a rollback step, a wave with the approver as member, an incident a consultant
+reported, and a rendered launch plan version).
 """
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import Enum
 
 import pytest
@@ -101,6 +105,22 @@ from engagements.models import (
 from engagements.phases import WORKING_PHASES, Phase
 from engagements.services import signoffs
 from engagements.tenancy import tenant_scope
+from launch import urls as launch_urls
+from launch.models import (
+    Communication,
+    Escalation,
+    EscalationPolicy,
+    Incident,
+    LaunchPlan,
+    LaunchPlanVersion,
+    MonitoringCheck,
+    PilotFeedback,
+    RollbackStep,
+    RunbookStep,
+    Wave,
+    WaveDecision,
+    WaveMember,
+)
 from sprints import urls as sprints_urls
 from sprints.models import (
     CheckIn,
@@ -139,6 +159,8 @@ WORKSPACE_AND_PORTAL_PATTERNS: tuple[URLPattern, ...] = (
     *architecture_urls.portal_patterns,
     *sprints_urls.workspace_patterns,
     *sprints_urls.portal_patterns,
+    *launch_urls.workspace_patterns,
+    *launch_urls.portal_patterns,
 )
 DIAGNOSTIC_URLS = frozenset(
     pattern.name
@@ -150,6 +172,9 @@ ARCHITECTURE_URLS = frozenset(
 )
 SPRINTS_URLS = frozenset(
     pattern.name for pattern in (*sprints_urls.workspace_patterns, *sprints_urls.portal_patterns)
+)
+LAUNCH_URLS = frozenset(
+    pattern.name for pattern in (*launch_urls.workspace_patterns, *launch_urls.portal_patterns)
 )
 
 # What `arrange` stores for Phase 2, so pages can be checked for it.
@@ -189,6 +214,24 @@ FEEDBACK_LOCATION = "Deal form, close date field"
 EVIDENCE = b"PNG evidence of step one"
 EVIDENCE_NAME = "step-one.png"
 
+# What `arrange` stores for Phase 5.
+RUNBOOK_TITLE = "Freeze legacy CRM writes"
+COMMUNICATION_SUBJECT = "The new CRM goes live Monday"
+MONITORING_CHECK = "Order sync error rate"
+ROLLBACK_TITLE = "Re-enable legacy CRM writes"
+ROLLBACK_TRIGGERS = "Orders fail for 15 minutes"
+WAVE_NAME = "Pilot wave"
+INCIDENT_TITLE = "Quotes lose their line items"
+LAUNCH_PLAN_PDF = b"%PDF-1.4 launch plan"
+# Launch plan items by the `kind` their URLs carry; every kind is checked with every item URL.
+LAUNCH_ITEM_MODELS = {
+    "runbook": RunbookStep,
+    "communication": Communication,
+    "monitoring": MonitoringCheck,
+    "rollback": RollbackStep,
+}
+LAUNCH_ITEM_URLS = ("launch_item_add", "launch_item_delete")
+
 PERSONA_NAMES = {
     "owner": "the firm owner",
     "consultant": "a consultant",
@@ -214,17 +257,19 @@ class Case:
     outcome: Outcome
     contains: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
+    kind: str | None = None  # the `kind` the URL carries, where it takes one
 
     def __str__(self) -> str:
-        words = (
-            f"{PERSONA_NAMES[self.persona]} {self.outcome.value} on {self.method} {self.url_name}"
-        )
+        url = f"{self.url_name}({self.kind})" if self.kind else self.url_name
+        words = f"{PERSONA_NAMES[self.persona]} {self.outcome.value} on {self.method} {url}"
         if self.excludes:
             words += " and sees none of the others' data"
         return words.replace(" ", "_")
 
 
-def _cases(url_name: str, methods: tuple[str, ...], **outcomes) -> list[Case]:
+def _cases(
+    url_name: str, methods: tuple[str, ...], kind: str | None = None, **outcomes
+) -> list[Case]:
     """One row per method and persona; an outcome is an Outcome or (Outcome, contains, excludes)."""
     rows = []
     for method in methods:
@@ -233,17 +278,20 @@ def _cases(url_name: str, methods: tuple[str, ...], **outcomes) -> list[Case]:
             excludes: tuple[str, ...] = ()
             if isinstance(outcome, tuple):
                 outcome, contains, excludes = outcome
-            rows.append(Case(url_name, method, persona, outcome, contains, excludes))
+            rows.append(Case(url_name, method, persona, outcome, contains, excludes, kind))
     return rows
 
 
 ALLOWED, NOT_FOUND, LOGIN = Outcome.ALLOWED, Outcome.NOT_FOUND, Outcome.LOGIN
 
 
-def _workspace_object_url(url_name: str, methods: tuple[str, ...]) -> list[Case]:
+def _workspace_object_url(
+    url_name: str, methods: tuple[str, ...], kind: str | None = None
+) -> list[Case]:
     return _cases(
         url_name,
         methods,
+        kind,
         owner=ALLOWED,
         consultant=ALLOWED,
         approver=NOT_FOUND,
@@ -480,6 +528,49 @@ MATRIX: list[Case] = [
     ),
     *_approver_only("portal_uat_run", BOTH, sees=(SCENARIO_TITLE, STEP_ACTION)),
     *_approver_only("portal_feedback", POST),
+    # Phase 5, workspace: the pages of firm A's engagement and the objects under it; every
+    # launch plan item URL with every kind.
+    *_workspace_page(
+        "launch",
+        BOTH,
+        sees=(
+            RUNBOOK_TITLE,
+            COMMUNICATION_SUBJECT,
+            MONITORING_CHECK,
+            ROLLBACK_TITLE,
+            "Launch plan v1",
+        ),
+    ),
+    *[
+        row
+        for url_name in LAUNCH_ITEM_URLS
+        for kind in LAUNCH_ITEM_MODELS
+        for row in _workspace_object_url(url_name, POST, kind)
+    ],
+    *_workspace_object_url("runbook_tick", POST),
+    *_workspace_page("waves", BOTH, sees=(WAVE_NAME, "Vera Vice")),
+    *_workspace_page("wave", BOTH, sees=(WAVE_NAME, "Vera Vice")),
+    *_workspace_page("hypercare", BOTH, sees=(INCIDENT_TITLE,)),
+    *_workspace_page("incident", BOTH, sees=(INCIDENT_TITLE,)),
+    *_workspace_object_url("launch_plan_render", POST),
+    *_workspace_object_url("launch_plan_download", GET),
+    # Phase 5, portal: the approver of firm A's engagement only (a member of the wave); the
+    # incident a consultant reported is not theirs to follow.
+    *_cases(
+        "portal_launch",
+        GET,
+        owner=NOT_FOUND,
+        consultant=NOT_FOUND,
+        approver=(
+            ALLOWED,
+            (WAVE_NAME, "Your wave", COMMUNICATION_SUBJECT),
+            ("Yonder rollout", "Beta secret deal", INCIDENT_TITLE),
+        ),
+        other_client_user=NOT_FOUND,
+        consultant_b=NOT_FOUND,
+        anonymous=LOGIN,
+    ),
+    *_approver_only("portal_incident_report", POST),
 ]
 
 
@@ -512,6 +603,8 @@ def arrange(world: World, url_name: str) -> None:
         arrange_architecture(world, failed_render=url_name == "blueprint_retry")
     if url_name in SPRINTS_URLS:
         arrange_sprints(world)
+    if url_name in LAUNCH_URLS:
+        arrange_launch(world)
     status = PhaseStatus.IN_PROGRESS
     if url_name in ("signoff_request", "portal_signoff_decide"):
         ready_charter(world)
@@ -717,6 +810,55 @@ def arrange_sprints(world: World) -> None:
     )  # fmt: skip
 
 
+def arrange_launch(world: World) -> None:
+    """Firm A's engagement in Phase 5: a launch plan with rollback triggers, a runbook step, a
+    communication already sent to reps, a monitoring check, a rollback step, a planned pilot
+    wave with the approver as member, an open incident a consultant reported, and launch plan v1
+    rendered to a stored PDF."""
+    firm, engagement = world.firm_a, world.engagement
+    Engagement.unscoped.filter(pk=engagement.pk).update(current_phase=Phase.LAUNCH)
+    now = timezone.now()
+    today = timezone.localdate()
+    LaunchPlan.unscoped.create(
+        firm=firm, engagement=engagement, cutover_start=now, cutover_end=now + timedelta(hours=4),
+        time_zone="UTC", rollback_triggers=ROLLBACK_TRIGGERS,
+    )  # fmt: skip
+    RunbookStep.unscoped.create(
+        firm=firm, engagement=engagement, title=RUNBOOK_TITLE, owner="Bob", planned_at=now
+    )
+    Communication.unscoped.create(
+        firm=firm, engagement=engagement, audience_roles=["rep"], subject=COMMUNICATION_SUBJECT,
+        message="Log in on Monday.", send_at=now, sent_at=now,
+    )  # fmt: skip
+    MonitoringCheck.unscoped.create(
+        firm=firm, engagement=engagement, description=MONITORING_CHECK, owner="Bob"
+    )
+    RollbackStep.unscoped.create(
+        firm=firm, engagement=engagement, title=ROLLBACK_TITLE, owner="Bob"
+    )
+    wave = Wave.unscoped.create(
+        firm=firm, engagement=engagement, name=WAVE_NAME, planned_start=today,
+        planned_end=today, go_criteria="Reps can log a call",
+    )  # fmt: skip
+    WaveMember.unscoped.create(firm=firm, wave=wave, stakeholder=world.approver_stakeholder)
+    Incident.unscoped.create(
+        firm=firm, engagement=engagement, title=INCIDENT_TITLE, category="data_sync",
+        severity="sev2", reported_by=world.consultant,
+    )  # fmt: skip
+    job = Job.unscoped.create(
+        firm=firm, engagement=engagement, kind="launch_plan", status=JobStatus.SUCCEEDED
+    )
+    LaunchPlanVersion.unscoped.create(
+        firm=firm, engagement=engagement, number=1, job=job, requested_by=world.consultant,
+        file=default_storage.save("launch-plans/test.pdf", ContentFile(LAUNCH_PLAN_PDF)),
+        size=len(LAUNCH_PLAN_PDF), page_count=1,
+    )  # fmt: skip
+
+
+def _launch_item(world: World, kind: str):
+    return LAUNCH_ITEM_MODELS[kind].unscoped.filter(engagement=world.engagement).get()
+
+
 def _step(world: World) -> ScenarioStep:
     return ScenarioStep.unscoped.get(scenario__engagement=world.engagement)
 
@@ -734,7 +876,10 @@ def url_for(world: World, url_name: str, kind: str | None = None) -> str:
     `arrange_sprints` stored. A blueprint part URL takes `kind`, by default its kind in
     `BLUEPRINT_KINDS`."""
     engagement = world.engagement
-    kind = kind or BLUEPRINT_KINDS.get(url_name, "stage")
+    if url_name in LAUNCH_URLS:
+        kind = kind or "runbook"
+    else:
+        kind = kind or BLUEPRINT_KINDS.get(url_name, "stage")
 
     def first(model: type[Model]):
         return lambda: model.unscoped.filter(engagement=engagement).get().public_id
@@ -747,6 +892,8 @@ def url_for(world: World, url_name: str, kind: str | None = None) -> str:
         "item_id": (
             (lambda: _blueprint_item(world, kind).public_id)
             if url_name in BLUEPRINT_KINDS
+            else (lambda: _launch_item(world, kind).public_id)
+            if url_name in LAUNCH_URLS
             else (lambda: _tool(world).public_id)
         ),
         "tool_id": lambda: _tool(world).public_id,
@@ -754,7 +901,13 @@ def url_for(world: World, url_name: str, kind: str | None = None) -> str:
         "finding_id": first(Finding),
         "source_id": first(DataSource),
         "recommendation_id": first(Recommendation),
-        "version_id": first(BlueprintVersion if url_name in ARCHITECTURE_URLS else ReportVersion),
+        "version_id": first(
+            BlueprintVersion
+            if url_name in ARCHITECTURE_URLS
+            else LaunchPlanVersion
+            if url_name in LAUNCH_URLS
+            else ReportVersion
+        ),
         "prompt_id": lambda: WorkshopPrompt.unscoped.get(workshop__engagement=engagement).public_id,
         "kind": kind,
         "capability_id": first(Capability),
@@ -768,6 +921,9 @@ def url_for(world: World, url_name: str, kind: str | None = None) -> str:
         ),
         "round_id": first(UatRound),
         "feedback_id": first(Feedback),
+        "step_id": first(RunbookStep),
+        "wave_id": first(Wave),
+        "incident_id": first(Incident),
     }
     kwargs = {
         key: value() if callable(value) else value
@@ -777,7 +933,7 @@ def url_for(world: World, url_name: str, kind: str | None = None) -> str:
     return reverse(url_name, kwargs=kwargs)
 
 
-def hostile_payload(world: World, url_name: str) -> dict:
+def hostile_payload(world: World, url_name: str, kind: str | None = None) -> dict:
     """Valid data for each form: if a guard let it through, firm A's data would change."""
     engagement_fields = {
         "client": world.client_x.pk,
@@ -804,6 +960,8 @@ def hostile_payload(world: World, url_name: str) -> dict:
         payloads.update(_architecture_payloads(world))
     if url_name in SPRINTS_URLS:
         payloads.update(_sprints_payloads(world))
+    if url_name in LAUNCH_URLS:
+        payloads.update(_launch_payloads(world, kind or "runbook"))
     if url_name == "portal_signoff_decide":
         digest = SignoffRequest.unscoped.get(engagement=world.engagement).digest
         # A valid rejection, with and without the form's prefix.
@@ -924,6 +1082,48 @@ def _sprints_payloads(world: World) -> dict[str, dict]:
     }
 
 
+def _launch_item_data(kind: str, name: str) -> dict:
+    fields = {
+        "runbook": {"title": name, "owner": "Mallory", "planned_at": "2030-01-01T09:00",
+                    "minutes": "15"},
+        "communication": {"audience_roles": ["rep"], "subject": name, "message": "Taken over",
+                          "channel": "chat", "send_at": "2030-01-01T09:00"},
+        "monitoring": {"description": name, "owner": "Mallory", "frequency": "hourly"},
+        "rollback": {"title": name, "owner": "Mallory"},
+    }[kind]  # fmt: skip
+    return {f"{kind}-{field}": value for field, value in fields.items()}
+
+
+def _launch_payloads(world: World, kind: str) -> dict[str, dict]:
+    today = timezone.localdate().isoformat()
+    return {
+        "launch": {
+            "plan-cutover_start": "2030-01-01T09:00",
+            "plan-cutover_end": "2030-01-01T17:00",
+            "plan-time_zone": "Europe/Paris",
+            "plan-rollback_triggers": "Taken over",
+        },
+        "launch_item_add": _launch_item_data(kind, "Intruder item"),
+        # Deleting, ticking and rendering need no data: the post alone would take effect.
+        "runbook_tick": {"done": "1"},
+        "waves": {
+            "wave-name": "Intruder wave",
+            "wave-planned_start": today,
+            "wave-planned_end": today,
+            "wave-go_criteria": "Taken over",
+            "wave-members": [world.approver_stakeholder.pk],
+        },
+        "wave": {"decide": "", "decision-decision": "no_go", "decision-reason": "Taken over"},
+        "hypercare": {
+            "incident-title": "Intruder incident",
+            "incident-category": "access",
+            "incident-severity": "sev1",
+        },
+        "incident": {"update-status": "resolved"},
+        "portal_incident_report": {"title": "Taken over", "category": "access", "severity": "sev1"},
+    }
+
+
 TENANT_MODELS: list[type[Model]] = [
     Client,
     Engagement,
@@ -984,6 +1184,19 @@ TENANT_MODELS: list[type[Model]] = [
     TestRun,
     StepResult,
     Feedback,
+    LaunchPlan,
+    RunbookStep,
+    Communication,
+    MonitoringCheck,
+    RollbackStep,
+    Wave,
+    WaveMember,
+    WaveDecision,
+    PilotFeedback,
+    Incident,
+    EscalationPolicy,
+    Escalation,
+    LaunchPlanVersion,
 ]
 
 
@@ -1032,7 +1245,7 @@ def _media_in_a_temporary_directory(settings, tmp_path):
 def test_isolation_matrix(world, case):
     http = signed_in(persona(world, case.persona))
     arrange(world, case.url_name)
-    url = url_for(world, case.url_name)
+    url = url_for(world, case.url_name, case.kind)
     before = firm_a_state(world)
 
     if case.method == "GET":
@@ -1040,7 +1253,7 @@ def test_isolation_matrix(world, case):
     elif case.outcome is Outcome.ALLOWED and case.persona in FIRM_A_USERS:
         response = http.post(url, {})
     else:
-        response = http.post(url, hostile_payload(world, case.url_name))
+        response = http.post(url, hostile_payload(world, case.url_name, case.kind))
 
     assert_outcome(case, response)
     if case.outcome is not Outcome.ALLOWED or case.persona not in FIRM_A_STAFF:
@@ -1067,17 +1280,25 @@ def test_the_matrix_compares_every_tenant_table():
     assert sorted(m.__name__ for m in tenant_models - set(TENANT_MODELS)) == []
 
 
-POSTED_URLS = sorted({case.url_name for case in MATRIX if case.method == "POST"})
+POSTED_URLS = sorted(
+    {(case.url_name, case.kind) for case in MATRIX if case.method == "POST"},
+    key=lambda posted: (posted[0], posted[1] or ""),
+)
 
 
-@pytest.mark.parametrize("url_name", POSTED_URLS)
-def test_each_hostile_payload_would_change_firm_a_data_if_a_guard_let_it_through(world, url_name):
+@pytest.mark.parametrize(
+    ("url_name", "kind"), POSTED_URLS, ids=[f"{u}-{k}" if k else u for u, k in POSTED_URLS]
+)
+def test_each_hostile_payload_would_change_firm_a_data_if_a_guard_let_it_through(
+    world, url_name, kind
+):
     """A refused case proves something only if its payload, posted by someone allowed, takes
     effect in the arranged state."""
     allowed = next(
         case.persona
         for case in MATRIX
         if case.url_name == url_name
+        and case.kind == kind
         and case.method == "POST"
         and case.outcome is Outcome.ALLOWED
         and case.persona in FIRM_A_USERS
@@ -1086,7 +1307,7 @@ def test_each_hostile_payload_would_change_firm_a_data_if_a_guard_let_it_through
     before = firm_a_state(world)
 
     signed_in(persona(world, allowed)).post(
-        url_for(world, url_name), hostile_payload(world, url_name)
+        url_for(world, url_name, kind), hostile_payload(world, url_name, kind)
     )
 
     assert firm_a_state(world) != before
@@ -1791,3 +2012,234 @@ def test_a_phase_4_object_of_another_engagement_is_404_under_this_engagement(
         list(model.unscoped.filter(firm=other_engagement.firm).order_by("pk").values())
         for model in TENANT_MODELS
     ] == other_rows
+
+
+# --- Phase 5: launch plan downloads, item kinds, and objects of another engagement --------------
+
+
+def test_the_owner_downloads_the_launch_plan_as_a_pdf_attachment(world):
+    arrange(world, "launch_plan_download")
+
+    response = signed_in(world.owner).get(url_for(world, "launch_plan_download"))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert "launch-plan-v1.pdf" in response["Content-Disposition"]
+    assert response_text(response) == LAUNCH_PLAN_PDF.decode()
+
+
+@pytest.mark.parametrize(
+    "who", ["approver", "other_client_user", "consultant_b", "owner_b", "anonymous"]
+)
+def test_others_cannot_download_the_launch_plan(world, who):
+    arrange(world, "launch_plan_download")
+
+    response = signed_in(persona(world, who)).get(url_for(world, "launch_plan_download"))
+
+    if who == "anonymous":
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith(LOGIN_PREFIX)
+    else:
+        assert response.status_code == 404
+    assert "%PDF" not in response_text(response)
+
+
+def _launch_item_names(world: World, kind: str) -> list[str]:
+    field = {"communication": "subject", "monitoring": "description"}.get(kind, "title")
+    rows = LAUNCH_ITEM_MODELS[kind].unscoped.filter(engagement=world.engagement)
+    return sorted(rows.values_list(field, flat=True))
+
+
+@pytest.mark.parametrize("kind", sorted(LAUNCH_ITEM_MODELS))
+def test_the_consultant_adds_and_deletes_every_kind_of_launch_plan_item(world, kind):
+    arrange(world, "launch")
+    http = signed_in(world.consultant)
+    item = _launch_item(world, kind)
+    delete_url = url_for(world, "launch_item_delete", kind)
+
+    added = http.post(url_for(world, "launch_item_add", kind), _launch_item_data(kind, "Added"))
+    deleted = http.post(delete_url)
+
+    assert (added.status_code, deleted.status_code) == (302, 302)
+    assert _launch_item_names(world, kind) == ["Added"]
+    assert not LAUNCH_ITEM_MODELS[kind].unscoped.filter(pk=item.pk).exists()
+
+
+@pytest.mark.parametrize("kind", ["tool", "wave", "incident", "bogus"])
+@pytest.mark.parametrize("url_name", LAUNCH_ITEM_URLS)
+def test_an_unknown_launch_plan_item_kind_is_404(world, url_name, kind):
+    arrange(world, url_name)
+    before = firm_a_state(world)
+    kwargs = {"public_id": world.engagement.public_id, "kind": kind}
+    if url_name == "launch_item_delete":
+        kwargs["item_id"] = {
+            "tool": _tool(world).public_id,
+            "wave": Wave.unscoped.get(engagement=world.engagement).public_id,
+            "incident": Incident.unscoped.get(engagement=world.engagement).public_id,
+            "bogus": _launch_item(world, "runbook").public_id,
+        }[kind]
+
+    response = signed_in(world.consultant).post(
+        reverse(url_name, kwargs=kwargs), {f"{kind}-name": "Taken over", f"{kind}-title": "X"}
+    )
+
+    assert response.status_code == 404
+    assert firm_a_state(world) == before
+
+
+@pytest.mark.parametrize("kind", sorted(LAUNCH_ITEM_MODELS))
+def test_a_launch_plan_item_under_another_kind_is_404(world, kind):
+    arrange(world, "launch_item_delete")
+    before = firm_a_state(world)
+    other_kind = next(k for k in sorted(LAUNCH_ITEM_MODELS) if k != kind)
+    url = reverse(
+        "launch_item_delete",
+        args=[world.engagement.public_id, other_kind, _launch_item(world, kind).public_id],
+    )
+
+    response = signed_in(world.consultant).post(url)
+
+    assert response.status_code == 404
+    assert firm_a_state(world) == before
+
+
+@pytest.mark.parametrize("kind", sorted(LAUNCH_ITEM_MODELS))
+@pytest.mark.parametrize("url_name", LAUNCH_ITEM_URLS)
+@pytest.mark.parametrize("who", ["approver", "consultant_b"])
+def test_no_kind_of_launch_plan_item_is_reachable_by_a_client_or_another_firm(
+    world, kind, url_name, who
+):
+    arrange(world, url_name)
+    before = firm_a_state(world)
+
+    response = signed_in(persona(world, who)).post(
+        url_for(world, url_name, kind), _launch_item_data(kind, "Taken over")
+    )
+
+    assert response.status_code == 404
+    assert firm_a_state(world) == before
+
+
+def _launch_objects_of(engagement: Engagement) -> dict[str, object]:
+    """A launch plan item of every kind, a runbook step, a wave, an incident and a stored launch
+    plan version of another engagement, by the URL keyword each goes in (items by kind)."""
+    firm = engagement.firm
+    now = timezone.now()
+    reporter = Membership.unscoped.filter(firm=firm).exclude(role=Role.CLIENT).first().user
+    step = RunbookStep.unscoped.create(
+        firm=firm, engagement=engagement, title="Other step", owner="x", planned_at=now
+    )
+    job = Job.unscoped.create(
+        firm=firm, engagement=engagement, kind="launch_plan", status=JobStatus.SUCCEEDED
+    )
+    return {
+        "item_id": {
+            "runbook": step.public_id,
+            "communication": Communication.unscoped.create(
+                firm=firm, engagement=engagement, subject="Other", message="x", send_at=now
+            ).public_id,
+            "monitoring": MonitoringCheck.unscoped.create(
+                firm=firm, engagement=engagement, description="Other check"
+            ).public_id,
+            "rollback": RollbackStep.unscoped.create(
+                firm=firm, engagement=engagement, title="Other rollback", owner="x"
+            ).public_id,
+        },
+        "step_id": step.public_id,
+        "wave_id": Wave.unscoped.create(
+            firm=firm,
+            engagement=engagement,
+            name="Other wave",
+            planned_start=now.date(),
+            planned_end=now.date(),
+            go_criteria="x",
+        ).public_id,
+        "incident_id": Incident.unscoped.create(
+            firm=firm,
+            engagement=engagement,
+            title="Other incident",
+            category="access",
+            severity="sev1",
+            reported_by=reporter,
+        ).public_id,
+        "version_id": LaunchPlanVersion.unscoped.create(
+            firm=firm,
+            engagement=engagement,
+            number=1,
+            job=job,
+            file=default_storage.save("launch-plans/other.pdf", ContentFile(b"%PDF other plan")),
+            size=15,
+        ).public_id,
+    }
+
+
+PHASE_5_OBJECT_URLS = [
+    (pattern.name, keyword, kind)
+    for pattern in launch_urls.workspace_patterns
+    for keyword in pattern.pattern.converters
+    if keyword not in ("public_id", "kind")
+    for kind in (sorted(LAUNCH_ITEM_MODELS) if keyword == "item_id" else [None])
+]
+
+
+@pytest.mark.parametrize("other", ["engagement_y", "engagement_b"])
+@pytest.mark.parametrize(("url_name", "keyword", "kind"), PHASE_5_OBJECT_URLS)
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_phase_5_object_of_another_engagement_is_404_under_this_engagement(
+    world, url_name, keyword, kind, method, other
+):
+    arrange(world, url_name)
+    other_engagement = getattr(world, other)
+    ids = _launch_objects_of(other_engagement)
+    # Every other keyword of the URL names firm A's own object: only `keyword` is foreign.
+    kwargs = {
+        **resolve(url_for(world, url_name, kind)).kwargs,
+        keyword: ids[keyword][kind] if kind else ids[keyword],
+    }
+    url = reverse(url_name, kwargs=kwargs)
+    payload = hostile_payload(world, url_name, kind)
+    before = firm_a_state(world)
+    other_rows = [
+        list(model.unscoped.filter(firm=other_engagement.firm).order_by("pk").values())
+        for model in TENANT_MODELS
+    ]
+    http = signed_in(world.consultant)
+
+    response = http.get(url) if method == "GET" else http.post(url, payload)
+
+    assert response.status_code in (404, 405)
+    assert "other plan" not in response_text(response)
+    assert firm_a_state(world) == before
+    assert [
+        list(model.unscoped.filter(firm=other_engagement.firm).order_by("pk").values())
+        for model in TENANT_MODELS
+    ] == other_rows
+
+
+def test_the_approver_does_not_follow_an_incident_reported_by_someone_else(world):
+    arrange(world, "portal_launch")
+    http = signed_in(world.approver)
+
+    reported = http.post(
+        url_for(world, "portal_incident_report"),
+        {"title": "My quote is empty", "category": "user_error", "severity": "sev3"},
+    )
+    page = http.get(url_for(world, "portal_launch")).content.decode()
+
+    assert reported.status_code == 302
+    assert "My quote is empty" in page
+    assert INCIDENT_TITLE not in page
+
+
+@pytest.mark.parametrize("who", ["consultant_b", "approver"])
+def test_an_incident_cannot_be_assigned_to_another_firm_or_a_client_user(world, who):
+    arrange(world, "incident")
+
+    response = signed_in(world.consultant).post(
+        url_for(world, "incident"),
+        {"update-status": "responded", "update-assignee": persona(world, who).pk},
+    )
+
+    assert response.status_code == 400
+    assert Incident.unscoped.get(engagement=world.engagement).assignee is None
