@@ -20,6 +20,7 @@ from launch.models import (
     Incident,
     IncidentStatus,
     LaunchPlan,
+    PilotFeedback,
     RunbookStep,
     Wave,
     WaveDecision,
@@ -127,6 +128,12 @@ def wave_decide(*, wave: Wave, actor: User, decision: str, reason: str) -> Wave:
         wave.status = WaveStatus.GO if decision == "go" else WaveStatus.NO_GO
         wave.save(update_fields=["status", "updated_at"])
     return wave
+
+
+def pilot_feedback_add(*, wave: Wave, actor: User, **fields) -> PilotFeedback:
+    """Capture what the pilot group said, with the fix it is linked to."""
+    with phase_edit(engagement=wave.engagement, phase=LAUNCH, actor=actor):
+        return PilotFeedback.objects.create(firm=wave.firm, wave=wave, **fields)
 
 
 def wave_set_status(*, wave: Wave, actor: User, status: str) -> Wave:

@@ -16,10 +16,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from engagements.access import workspace_view
 from engagements.errors import ApplicationError
-from engagements.models import Engagement, Stakeholder, StakeholderRole, User
+from engagements.models import Engagement, Stakeholder, StakeholderRole
 from engagements.pages import engagement_or_404, phase_page, show_error
 from engagements.phases import Phase
-from engagements.services.signoffs import phase_edit
 from launch import documents, services
 from launch.charts import incident_trend_svg
 from launch.forms import (
@@ -44,7 +43,6 @@ from launch.models import (
     LaunchPlan,
     LaunchPlanVersion,
     MonitoringCheck,
-    PilotFeedback,
     RollbackStep,
     RunbookStep,
     Wave,
@@ -269,13 +267,6 @@ def waves(request: HttpRequest, public_id) -> HttpResponse:
     return render(request, "launch/waves.html", context, status=_status(form))
 
 
-def pilot_feedback_add(*, wave: Wave, actor: User, **fields) -> PilotFeedback:
-    """Record pilot feedback on a wave. This is a write and belongs in launch.services; it is
-    here until that module (not ours to edit) gains it. Same guard as every launch write."""
-    with phase_edit(engagement=wave.engagement, phase=Phase.LAUNCH, actor=actor):
-        return PilotFeedback.objects.create(firm=wave.firm, wave=wave, **fields)
-
-
 @workspace_view
 @require_http_methods(["GET", "POST"])
 def wave(request: HttpRequest, public_id, wave_id) -> HttpResponse:
@@ -313,7 +304,9 @@ def wave(request: HttpRequest, public_id, wave_id) -> HttpResponse:
             return redirect(f"{back}#decisions")
     if feedback_form.is_bound and feedback_form.is_valid():
         try:
-            pilot_feedback_add(wave=current, actor=request.user, **feedback_form.cleaned_data)
+            services.pilot_feedback_add(
+                wave=current, actor=request.user, **feedback_form.cleaned_data
+            )
         except ApplicationError as error:
             show_error(feedback_form, error)
         else:

@@ -508,3 +508,29 @@ def test_reporting_an_incident_is_allowed_whatever_the_gate_says(launch):
     incident = an_incident(launch, reporter=launch.approver)
 
     assert incident.reported_by == launch.approver and incident.status == "open"
+
+
+def test_the_launch_jobs_command_sends_a_due_communication_once(world, capsys):
+    from django.core import mail
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from engagements.models import Engagement, Stakeholder
+    from engagements.tenancy import tenant_scope
+    from launch.models import Communication
+    from launch.services import item_save
+
+    Engagement.unscoped.filter(pk=world.engagement.pk).update(current_phase="launch")
+    world.engagement.refresh_from_db()
+    with tenant_scope(world.firm_a):
+        item_save(
+            engagement=world.engagement, actor=world.consultant, model=Communication,
+            audience_roles=["rep"], subject="Go-live on Monday", message="See you there.",
+            channel="email", send_at=timezone.now(),
+        )  # fmt: skip
+    call_command("launch_jobs")
+    call_command("launch_jobs")
+    reps = Stakeholder.unscoped.filter(engagement=world.engagement, role="rep")
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(s.email for s in reps)
+    assert all(m.subject == "Go-live on Monday" for m in mail.outbox)
+    assert "up to date" in capsys.readouterr().out
