@@ -7,7 +7,6 @@ the functions at the top bind it to the blueprint, and the views below call only
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from diagnostics.forms import SendReportForm
 from engagements.access import portal_view, workspace_view
 from engagements.errors import ApplicationError
 from engagements.models import Engagement, OutboundEmail, Stakeholder, User
+from engagements.pages import document_download, engagement_or_404
 from engagements.phases import Phase
 from engagements.portal import portal_engagement_or_404
 from engagements.services import documents
@@ -122,10 +122,6 @@ def blueprint_versions_context(engagement: Engagement) -> dict:
     }
 
 
-def _engagement(public_id) -> Engagement:
-    return get_object_or_404(Engagement.objects.select_related("client"), public_id=public_id)
-
-
 def _version(engagement: Engagement, version_id) -> BlueprintVersion:
     return get_object_or_404(
         BlueprintVersion.objects.select_related("job", "requested_by"),
@@ -134,21 +130,10 @@ def _version(engagement: Engagement, version_id) -> BlueprintVersion:
     )
 
 
-def _download(version: BlueprintVersion) -> FileResponse:
-    if not version.is_ready:
-        raise Http404
-    return FileResponse(
-        default_storage.open(version.file, "rb"),
-        as_attachment=True,
-        filename=version.filename,
-        content_type="application/pdf",
-    )
-
-
 @workspace_view
 @require_POST
 def blueprint_render(request: HttpRequest, public_id) -> HttpResponse:
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     try:
         version = blueprint_version_request(engagement=engagement, actor=request.user)
     except ApplicationError as error:
@@ -161,7 +146,7 @@ def blueprint_render(request: HttpRequest, public_id) -> HttpResponse:
 @workspace_view
 @require_POST
 def blueprint_retry(request: HttpRequest, public_id, version_id) -> HttpResponse:
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     version = _version(engagement, version_id)
     try:
         blueprint_version_retry(version=version)
@@ -176,7 +161,7 @@ def blueprint_retry(request: HttpRequest, public_id, version_id) -> HttpResponse
 @require_GET
 def blueprint_progress(request: HttpRequest, public_id, version_id) -> HttpResponse:
     """The version fragment htmx polls while it renders."""
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     (version,) = documents.with_deliveries(
         [_version(engagement, version_id)], blueprint_delivery_prefix
     )
@@ -187,14 +172,14 @@ def blueprint_progress(request: HttpRequest, public_id, version_id) -> HttpRespo
 @workspace_view
 @require_GET
 def blueprint_download(request: HttpRequest, public_id, version_id) -> FileResponse:
-    engagement = _engagement(public_id)
-    return _download(_version(engagement, version_id))
+    engagement = engagement_or_404(public_id)
+    return document_download(_version(engagement, version_id))
 
 
 @workspace_view
 @require_POST
 def blueprint_send(request: HttpRequest, public_id, version_id) -> HttpResponse:
-    engagement = _engagement(public_id)
+    engagement = engagement_or_404(public_id)
     version = _version(engagement, version_id)
     form = SendBlueprintForm(request.POST, engagement=engagement, prefix="send")
     # The form has one checkbox list, so its only error is said in a message above the page.
@@ -226,5 +211,5 @@ def portal_blueprint_download(request: HttpRequest, public_id, version_id) -> Fi
     engagement = portal_engagement_or_404(request, public_id)
     for version in shared_blueprint_versions(engagement=engagement):
         if str(version.public_id) == str(version_id):
-            return _download(version)
+            return document_download(version)
     raise Http404

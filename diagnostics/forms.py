@@ -10,19 +10,13 @@ from diagnostics.models import (
     ToolAssessment,
     Workshop,
 )
-from engagements.forms import ShapeOnlyModelForm
+from engagements.forms import ShapeOnlyModelForm, limit_to_engagement
 from engagements.models import Engagement, Stakeholder, StakeholderRole, Tool, User
 from engagements.selectors import consultant_choices
 
 
 class DateTimeInput(forms.DateTimeInput):
     input_type = "datetime-local"
-
-
-def _engagement_choices(form: forms.Form, engagement: Engagement, **fields) -> None:
-    """Set each named field's queryset to this engagement's rows of the given model."""
-    for name, model in fields.items():
-        form.fields[name].queryset = model.objects.filter(engagement=engagement)
 
 
 class WorkshopForm(ShapeOnlyModelForm):
@@ -46,7 +40,7 @@ class WorkshopForm(ShapeOnlyModelForm):
 
     def __init__(self, *args, engagement: Engagement, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        _engagement_choices(self, engagement, attendees=Stakeholder)
+        limit_to_engagement(self, engagement, attendees=Stakeholder)
         self.fields["facilitator"].queryset = consultant_choices()
         self.fields["facilitator"].label_from_instance = str
 
@@ -77,7 +71,7 @@ class FindingForm(ShapeOnlyModelForm):
 
     def __init__(self, *args, engagement: Engagement, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        _engagement_choices(self, engagement, affected_tools=Tool, workshop=Workshop)
+        limit_to_engagement(self, engagement, affected_tools=Tool, workshop=Workshop)
 
 
 class DataSourceForm(ShapeOnlyModelForm):
@@ -125,7 +119,7 @@ class RecommendationForm(forms.Form):
 
     def __init__(self, *args, engagement: Engagement, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        _engagement_choices(self, engagement, findings=Finding)
+        limit_to_engagement(self, engagement, findings=Finding)
 
 
 class SendReportForm(forms.Form):

@@ -9,10 +9,10 @@ from django.views.decorators.http import require_POST
 from diagnostics import selectors, services
 from diagnostics.forms import PreworkForm
 from diagnostics.models import WorkshopPrompt
-from diagnostics.views import download
 from engagements import selectors as engagement_selectors
 from engagements.access import portal_view
 from engagements.errors import ApplicationError
+from engagements.pages import document_download
 from engagements.phases import Phase
 from engagements.portal import portal_engagement_or_404, render_portal_phase
 
@@ -56,5 +56,5 @@ def portal_report_download(request: HttpRequest, public_id, version_id) -> FileR
     engagement = portal_engagement_or_404(request, public_id)
     for version in selectors.shared_report_versions(engagement=engagement):
         if str(version.public_id) == str(version_id):
-            return download(version)
+            return document_download(version)
     raise Http404

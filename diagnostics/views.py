@@ -1,9 +1,8 @@
 """Workspace pages of Phase 2 — Diagnostic Workshops."""
 
 from django.contrib import messages
-from django.core.files.storage import default_storage
 from django.db.models import Count, Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -35,7 +34,7 @@ from diagnostics.models import (
 from engagements.access import workspace_view
 from engagements.errors import ApplicationError
 from engagements.models import Engagement, Tool
-from engagements.pages import engagement_or_404, phase_page, show_error
+from engagements.pages import document_download, engagement_or_404, phase_page, show_error
 from engagements.phases import Phase
 
 # --- overview and workshops -------------------------------------------------------------------
@@ -445,18 +444,7 @@ def report_progress(request: HttpRequest, public_id, version_id) -> HttpResponse
 @workspace_view
 def report_download(request: HttpRequest, public_id, version_id) -> FileResponse:
     engagement = engagement_or_404(public_id)
-    return download(_version(engagement, version_id))
-
-
-def download(version: ReportVersion) -> FileResponse:
-    if not version.is_ready:
-        raise Http404
-    return FileResponse(
-        default_storage.open(version.file, "rb"),
-        as_attachment=True,
-        filename=version.filename,
-        content_type="application/pdf",
-    )
+    return document_download(_version(engagement, version_id))
 
 
 @workspace_view

@@ -42,6 +42,14 @@ class ShapeOnlyModelForm(forms.ModelForm):
                 self.add_error(name, error)
 
 
+def limit_to_engagement(form: forms.Form, engagement: Engagement, **fields) -> None:
+    """Set each named choice field's queryset to the engagement's rows of the given model.
+
+    Done per form instance, never at class level: the tenant scope exists only per request."""
+    for name, model in fields.items():
+        form.fields[name].queryset = model.objects.filter(engagement=engagement)
+
+
 class SignInForm(AuthenticationForm):
     username = forms.EmailField(
         label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})

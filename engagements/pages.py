@@ -2,12 +2,14 @@
 form, and the context of a phase page (its gate panel)."""
 
 from django import forms
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 
 from engagements import selectors
 from engagements.errors import ApplicationError
 from engagements.forms import ReopenForm
-from engagements.models import Engagement
+from engagements.models import DocumentVersion, Engagement
 
 
 def engagement_or_404(public_id) -> Engagement:
@@ -30,3 +32,15 @@ def phase_page(engagement: Engagement, phase: str, section: str) -> dict:
         "section": section,
         "reopen_form": ReopenForm(),
     }
+
+
+def document_download(version: DocumentVersion) -> FileResponse:
+    """A rendered PDF version as a download; 404 while it is not rendered."""
+    if not version.is_ready:
+        raise Http404
+    return FileResponse(
+        default_storage.open(version.file, "rb"),
+        as_attachment=True,
+        filename=version.filename,
+        content_type="application/pdf",
+    )

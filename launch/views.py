@@ -6,7 +6,6 @@ from statistics import median
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.core.files.storage import default_storage
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from engagements.access import workspace_view
 from engagements.errors import ApplicationError
 from engagements.models import Engagement, Stakeholder, StakeholderRole
-from engagements.pages import engagement_or_404, phase_page, show_error
+from engagements.pages import document_download, engagement_or_404, phase_page, show_error
 from engagements.phases import Phase
 from launch import documents, services
 from launch.charts import incident_trend_svg
@@ -224,14 +223,7 @@ def launch_plan_download(request: HttpRequest, public_id, version_id) -> FileRes
     version = get_object_or_404(
         LaunchPlanVersion.objects, engagement=engagement, public_id=version_id
     )
-    if not version.is_ready:
-        raise Http404
-    return FileResponse(
-        default_storage.open(version.file, "rb"),
-        as_attachment=True,
-        filename=version.filename,
-        content_type="application/pdf",
-    )
+    return document_download(version)
 
 
 # --- waves ------------------------------------------------------------------------------------

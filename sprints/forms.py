@@ -3,15 +3,9 @@
 from django import forms
 
 from architecture.models import Integration, ReportingItem, Stage
-from engagements.forms import DateInput, ShapeOnlyModelForm
+from engagements.forms import DateInput, ShapeOnlyModelForm, limit_to_engagement
 from engagements.models import Engagement, Stakeholder, StakeholderRole
 from sprints.models import CheckIn, Deliverable, Feedback, Scenario, ScenarioStep, Sprint
-
-
-def _engagement_choices(form: forms.Form, engagement: Engagement, **fields) -> None:
-    """Set each named field's queryset to this engagement's rows of the given model."""
-    for name, model in fields.items():
-        form.fields[name].queryset = model.objects.filter(engagement=engagement)
 
 
 class SprintForm(ShapeOnlyModelForm):
@@ -43,7 +37,7 @@ class DeliverableForm(ShapeOnlyModelForm):
 
     def __init__(self, *args, engagement: Engagement, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        _engagement_choices(
+        limit_to_engagement(
             self, engagement, stage=Stage, integration=Integration, reporting_item=ReportingItem
         )
 
@@ -88,7 +82,7 @@ class StepForm(ShapeOnlyModelForm):
 
     def __init__(self, *args, engagement: Engagement, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        _engagement_choices(self, engagement, stage=Stage, integration=Integration)
+        limit_to_engagement(self, engagement, stage=Stage, integration=Integration)
 
 
 class UatRoundForm(forms.Form):
@@ -112,7 +106,7 @@ class UatRoundForm(forms.Form):
         self.fields["participants"].label_from_instance = lambda s: (
             f"{s.name} ({s.get_role_display()})"
         )
-        _engagement_choices(self, engagement, scenarios=Scenario)
+        limit_to_engagement(self, engagement, scenarios=Scenario)
 
 
 class TriageForm(forms.Form):
@@ -138,7 +132,7 @@ class TriageForm(forms.Form):
 
     def __init__(self, *args, engagement: Engagement, feedback: Feedback, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        _engagement_choices(self, engagement, sprint=Sprint)
+        limit_to_engagement(self, engagement, sprint=Sprint)
         self.fields["duplicate_of"].queryset = Feedback.objects.filter(
             engagement=engagement
         ).exclude(pk=feedback.pk)
