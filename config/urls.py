@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from architecture import urls as architecture_urls
 from diagnostics import urls as diagnostics_urls
+from enablement import urls as enablement_urls
 from launch import urls as launch_urls
 from sprints import urls as sprints_urls
 
@@ -19,6 +20,8 @@ urlpatterns = [
     path("portal/", include(sprints_urls.portal_patterns)),
     path("workspace/", include(launch_urls.workspace_patterns)),
     path("portal/", include(launch_urls.portal_patterns)),
+    path("workspace/", include(enablement_urls.workspace_patterns)),
+    path("portal/", include(enablement_urls.portal_patterns)),
 ]
 
 if settings.DEBUG:

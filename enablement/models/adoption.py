@@ -1,0 +1,3 @@
+"""Phase 6 — adoption."""
+
+__all__: list[str] = []

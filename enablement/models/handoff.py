@@ -1,0 +1,3 @@
+"""Phase 6 — handoff."""
+
+__all__: list[str] = []

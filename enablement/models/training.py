@@ -1,0 +1,3 @@
+"""Phase 6 — training."""
+
+__all__: list[str] = []
