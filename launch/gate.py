@@ -8,11 +8,14 @@ from launch.models import (
     IncidentSeverity,
     IncidentStatus,
     LaunchPlan,
+    MigrationDataset,
     RollbackStep,
     RunbookStep,
     Wave,
     WaveStatus,
 )
+from launch.workbench.selectors import current_dataset
+from launch.workbench.selectors import readiness_check as migration_readiness
 
 
 def readiness(engagement: Engagement) -> list[Check]:
@@ -27,12 +30,7 @@ def readiness(engagement: Engagement) -> list[Check]:
         and RollbackStep.objects.filter(engagement=engagement).exists()
     )
     return [
-        Check(
-            False,
-            "The latest data-migration run is committed and validated.",
-            "Commit and validate the data migration",
-            available=False,  # the migration workbench is not built yet
-        ),
+        migration_readiness(engagement=engagement),
         Check(
             bool(waves) and not pending,
             "Every rollout wave is live or consciously cancelled.",
@@ -73,11 +71,27 @@ def snapshot(engagement: Engagement) -> dict:
             {"id": str(w.public_id), "name": w.name, "status": w.get_status_display()}
             for w in Wave.objects.filter(engagement=engagement)
         ],
+        "data_migration": _migration_snapshot(current_dataset(engagement=engagement)),
         "sev1_incidents": [
             {"id": str(i.public_id), "title": i.title, "status": i.get_status_display()}
             for i in Incident.objects.filter(engagement=engagement, severity=IncidentSeverity.SEV1)
         ],
     }  # fmt: skip
+
+
+def _migration_snapshot(dataset: MigrationDataset | None) -> list[dict]:
+    """The current dataset, so a rollback or a new commit makes an open sign-off stale."""
+    if dataset is None:
+        return []
+    return [
+        {
+            "id": str(dataset.public_id),
+            "label": f"Dataset v{dataset.number}",
+            "rows_in": dataset.rows_in,
+            "rejected": dataset.rejected_count,
+            "note": dataset.note,
+        }
+    ]
 
 
 def _portal_context(engagement: Engagement, me) -> dict:

@@ -1,8 +1,10 @@
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from engagements.models import Firm
 from engagements.tenancy import tenant_scope
 from launch import documents, services
+from launch.workbench import services as workbench
 
 
 @shared_task
@@ -28,3 +30,36 @@ def render_launch_plan(version_id: int, firm_id: int) -> None:
     # and the consultant renders again once it is fixed.
     with tenant_scope(Firm.objects.get(pk=firm_id)):
         documents.launch_plan_version_render(version_id=version_id)
+
+
+# --- the data-migration workbench -------------------------------------------------------------
+# Late acknowledgement: a worker killed mid-run leaves the message unacknowledged, and a worker
+# picks it up again after the broker's visibility timeout. The services guard on state (a
+# finished run or an existing dataset is left alone), so a repeat is harmless. Database trouble
+# is retried with backoff; problems in the data end the job with the reason shown on the page.
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=6,
+)
+def migration_inspect_source(upload_id: int, firm_id: int) -> None:
+    with tenant_scope(Firm.objects.get(pk=firm_id)):
+        workbench.source_inspect(upload_id=upload_id)
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=6,
+)
+def migration_run(run_id: int, firm_id: int) -> None:
+    with tenant_scope(Firm.objects.get(pk=firm_id)):
+        workbench.run_execute(run_id=run_id)

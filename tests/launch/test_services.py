@@ -28,6 +28,7 @@ from launch import gate, services, tasks
 from launch.models import (
     Channel,
     Communication,
+    DataMigration,
     Escalation,
     EscalationPolicy,
     Incident,
@@ -37,8 +38,10 @@ from launch.models import (
     WaveDecision,
     WaveStatus,
 )
+from launch.workbench import services as workbench
 from tests.conftest import requires_postgres
 from tests.factories import MembershipFactory, StakeholderFactory
+from tests.launch.test_workbench_services import prepared
 
 START = date(2025, 6, 2)
 REPORTED = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
@@ -412,11 +415,13 @@ def test_unticking_a_step_forgets_who_and_when(launch):
 # --- gate readiness -------------------------------------------------------------------------------
 
 
-def test_the_data_migration_check_is_shown_but_does_not_block(launch):
+def test_the_data_migration_check_blocks_until_a_run_is_committed(launch):
+    # The workbench's own gate tests (rejected share, notes, failed runs) are in
+    # test_workbench_services.py.
     migration = gate.readiness(launch.engagement)[0]
 
     assert "data migration" in migration.message
-    assert migration.available is False and not migration.passed and not migration.blocks
+    assert migration.available and not migration.passed and migration.blocks
 
 
 def test_every_wave_must_be_live_or_cancelled(launch):
@@ -477,7 +482,16 @@ def test_triggers_without_a_rollback_step_are_not_a_plan(launch):
     assert ROLLBACK_TODO in todos(launch)
 
 
-def test_sign_off_can_be_requested_once_the_available_checks_pass(launch):
+def commit_clean_migration(world) -> None:
+    """A committed data-migration dataset under the rejected-rows threshold."""
+    prepared(world)
+    DataMigration.objects.update(rejected_threshold=50)
+    run = workbench.run_request(engagement=world.engagement, actor=world.consultant, kind="commit")
+    workbench.run_execute(run_id=run.pk)
+
+
+def test_sign_off_can_be_requested_once_the_available_checks_pass(launch, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     assert registry.spec_for(Phase.LAUNCH) is gate.SPEC, "launch's gate is not registered"
     with pytest.raises(ApplicationError, match="Not ready for sign-off"):
         signoffs.signoff_request_create(
@@ -489,7 +503,9 @@ def test_sign_off_can_be_requested_once_the_available_checks_pass(launch):
     services.incident_update(
         incident=an_incident(launch), actor=launch.consultant, status="resolved"
     )
-    assert todos(launch) == []  # the data-migration check still fails, but does not block
+    assert todos(launch) == ["Set up the data migration and commit a run."]
+    commit_clean_migration(launch)
+    assert todos(launch) == []
 
     request = signoffs.signoff_request_create(
         engagement=launch.engagement, phase=Phase.LAUNCH, actor=launch.consultant
