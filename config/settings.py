@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
     "axes",
@@ -166,6 +168,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "launch-communications": {"task": "launch.tasks.send_due_communications", "schedule": 60.0},
     "hypercare-escalations": {"task": "launch.tasks.escalate_incidents", "schedule": 60.0},
+    "adoption-metrics": {
+        "task": "enablement.tasks.compute_adoption_metrics",
+        "schedule": 15 * 60.0,
+    },
+    "adoption-alerts": {"task": "enablement.tasks.evaluate_adoption_alerts", "schedule": 60 * 60.0},
 }
 
 REST_FRAMEWORK = {
@@ -173,6 +180,22 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+# The OpenAPI schema and its Swagger UI, with the UI's assets served from our own static files
+# (drf-spectacular-sidecar), so the documentation works offline.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Waypoint API",
+    "DESCRIPTION": "Usage events in from a client's sales system, adoption metrics out. "
+    "Authenticate with a firm API key: `Authorization: Api-Key wp_…`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from architecture import urls as architecture_urls
 from diagnostics import urls as diagnostics_urls
@@ -22,6 +23,10 @@ urlpatterns = [
     path("portal/", include(launch_urls.portal_patterns)),
     path("workspace/", include(enablement_urls.workspace_patterns)),
     path("portal/", include(enablement_urls.portal_patterns)),
+    # The REST API, its OpenAPI schema and its browsable documentation (served offline).
+    path("api/v1/", include(enablement_urls.api_patterns)),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
 ]
 
 if settings.DEBUG:

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class EnablementConfig(AppConfig):
     name = "enablement"
     verbose_name = "Phase 6 — Enablement & Ongoing Support"
+
+    def ready(self) -> None:
+        from enablement import gate
+        from engagements import registry
+
+        registry.register(gate.SPEC)

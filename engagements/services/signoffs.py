@@ -1,5 +1,9 @@
 """Phase gates: requesting sign-off, deciding, going stale, reopening and advancing.
 
+The client's approval of the last phase is the handoff: it closes the engagement at once, with
+no consultant step after it. Reopening any phase of a closed engagement makes it active again in
+its last phase, whose sign-off then has to be given (re-confirmed) again to close it.
+
 Every gate write locks the engagement row first. Decisions and artifact edits therefore run one
 at a time per engagement: two approvers deciding at once, or a consultant editing while an
 approver approves, can neither lose nor double-count a decision.
@@ -31,6 +35,8 @@ from engagements.models import (
 from engagements.phases import WORKING_PHASES, Phase
 from engagements.services import activity_record, email_queue, stakeholder_invite
 from engagements.snapshots import snapshot_digest
+
+LAST_PHASE = WORKING_PHASES[-1]
 
 
 def _locked(engagement: Engagement) -> Engagement:
@@ -316,6 +322,8 @@ def _record_approval(
         kind=ActivityKind.PHASE_SIGNED_OFF,
         message=f"{request.get_phase_display()} is signed off by every approver.",
     )
+    if request.phase == LAST_PHASE and request.engagement.current_phase == LAST_PHASE:
+        _engagement_close(request.engagement)
     consultants = [
         (u.email, u.get_short_name(), _workspace_link(request))
         for u in _consultants_to_tell(request)
@@ -390,6 +398,10 @@ def phase_reopen(*, engagement: Engagement, phase: str, actor: User, reason: str
         kind=ActivityKind.PHASE_REOPENED,
         message=f"{actor} reopened {Phase(phase).label}: {reason}",
     )
+    if engagement.current_phase == Phase.CLOSED:
+        engagement.current_phase = LAST_PHASE
+        engagement.status = EngagementStatus.ACTIVE
+        engagement.save(update_fields=["current_phase", "status", "updated_at"])
     later = list(WORKING_PHASES)[list(WORKING_PHASES).index(Phase(phase)) + 1 :]
     flagged = PhaseState.objects.filter(
         engagement=engagement, phase__in=later, status=PhaseStatus.SIGNED_OFF
@@ -424,17 +436,28 @@ def engagement_advance(*, engagement: Engagement, actor: User) -> Engagement:
             f"{', '.join(not_signed)} must be signed off by the client "
             "before the engagement moves on."
         )
+    if order[order.index(current) + 1] == Phase.CLOSED:
+        return _engagement_close(engagement, actor=actor)
     engagement.current_phase = order[order.index(current) + 1]
-    fields = ["current_phase", "updated_at"]
-    if engagement.current_phase == Phase.CLOSED:
-        engagement.status = EngagementStatus.COMPLETED
-        fields.append("status")
-    engagement.save(update_fields=fields)
+    engagement.save(update_fields=["current_phase", "updated_at"])
     activity_record(
         engagement=engagement,
         actor=actor,
         kind=ActivityKind.PHASE_ADVANCED,
         message=f"{actor} moved the engagement on to {engagement.get_current_phase_display()}.",
+    )
+    return engagement
+
+
+def _engagement_close(engagement: Engagement, *, actor: User | None = None) -> Engagement:
+    engagement.current_phase = Phase.CLOSED
+    engagement.status = EngagementStatus.COMPLETED
+    engagement.save(update_fields=["current_phase", "status", "updated_at"])
+    activity_record(
+        engagement=engagement,
+        actor=actor,
+        kind=ActivityKind.PHASE_ADVANCED,
+        message=f"{LAST_PHASE.label} is signed off: the engagement is closed.",
     )
     return engagement
 

@@ -32,6 +32,7 @@ import pytest
 from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Model
 from django.http import HttpResponse
 from django.urls import URLPattern, resolve, reverse
@@ -72,6 +73,32 @@ from diagnostics.models import (
     WorkshopAttendee,
     WorkshopPrompt,
 )
+from enablement import urls as enablement_urls
+from enablement.models import (
+    AccessTransfer,
+    AdoptionAlert,
+    AdoptionSettings,
+    AdoptionThreshold,
+    ApiKey,
+    DirtyWeek,
+    DocumentTransfer,
+    EnablementSettings,
+    HandoffPackVersion,
+    KeyFeature,
+    OpenItem,
+    QuizAttempt,
+    QuizChoice,
+    QuizQuestion,
+    RequiredField,
+    SupportPlan,
+    TrainingAssignment,
+    TrainingAttachment,
+    TrainingModule,
+    UsageEvent,
+    UsageUpload,
+    WeeklyMetric,
+)
+from enablement.services.usage import week_of
 from engagements import registry
 from engagements import urls as engagement_urls
 from engagements.models import (
@@ -97,6 +124,7 @@ from engagements.models import (
     SignoffDecision,
     SignoffRequest,
     Stakeholder,
+    StakeholderRole,
     SuccessMetric,
     TenantModel,
     Tool,
@@ -108,15 +136,25 @@ from engagements.tenancy import tenant_scope
 from launch import urls as launch_urls
 from launch.models import (
     Communication,
+    DataMigration,
+    DatasetFile,
+    DuplicatePair,
     Escalation,
     EscalationPolicy,
     Incident,
     LaunchPlan,
     LaunchPlanVersion,
+    MigrationDataset,
+    MigrationField,
+    MigrationMapping,
+    MigrationObject,
+    MigrationRun,
     MonitoringCheck,
     PilotFeedback,
+    RejectedRow,
     RollbackStep,
     RunbookStep,
+    SourceUpload,
     Wave,
     WaveDecision,
     WaveMember,
@@ -161,6 +199,8 @@ WORKSPACE_AND_PORTAL_PATTERNS: tuple[URLPattern, ...] = (
     *sprints_urls.portal_patterns,
     *launch_urls.workspace_patterns,
     *launch_urls.portal_patterns,
+    *enablement_urls.workspace_patterns,
+    *enablement_urls.portal_patterns,
 )
 DIAGNOSTIC_URLS = frozenset(
     pattern.name
@@ -231,6 +271,45 @@ LAUNCH_ITEM_MODELS = {
     "rollback": RollbackStep,
 }
 LAUNCH_ITEM_URLS = ("launch_item_add", "launch_item_delete")
+
+# Phase 6, training and handoff: their URL names (the adoption part of the app has its own), and
+# what `arrange_training` stores.
+TRAINING_URLS = frozenset(
+    {
+        "enablement", "enablement_settings", "training_assign", "training_matrix",
+        "training_suggestion_add", "training_module", "training_module_delete",
+        "training_question_add", "training_question_delete", "training_attachment_add",
+        "training_attachment_download", "training_attachment_delete", "training_unassign",
+        "handoff", "handoff_item_add", "handoff_item_edit", "handoff_item_delete",
+        "handoff_pack_render", "handoff_pack_progress", "handoff_pack_retry",
+        "handoff_pack_download", "handoff_pack_send", "portal_enablement",
+        "portal_training_module", "portal_training_attachment", "portal_handoff_pack_download",
+    }
+)  # fmt: skip
+MODULE_TITLE = "Pipeline basics for Xylo reps"
+QUESTION_TEXT = "Which stage comes after discovery?"
+ATTACHMENT = b"%PDF-1.4 training cheat sheet"
+DOCUMENT_TITLE = "Xylo admin guide"
+ACCESS_SYSTEM = "Xylo HubSpot portal"
+OPEN_ITEM_TITLE = "Quote template for Xylo"
+HANDOFF_PACK_PDF = b"%PDF-1.4 handoff pack"
+# Handoff checklist items by the `kind` their URLs carry; every kind is checked with every URL.
+HANDOFF_ITEM_MODELS = {"documents": DocumentTransfer, "access": AccessTransfer,
+                       "open-items": OpenItem}  # fmt: skip
+HANDOFF_ITEM_URLS = ("handoff_item_add", "handoff_item_edit", "handoff_item_delete")
+
+# Phase 6, adoption: its URL names and what `arrange_adoption` stores.
+ADOPTION_URLS = frozenset(
+    {
+        "adoption", "adoption_recompute", "adoption_job", "adoption_data", "adoption_upload",
+        "adoption_alerts", "adoption_settings", "adoption_feature_add", "adoption_feature_delete",
+        "adoption_field_add", "adoption_field_delete", "api_keys", "api_key_revoke",
+        "portal_adoption",
+    }
+)  # fmt: skip
+ADOPTION_ALERT = "Ray Rep: active days below 3 days for 2 weeks"
+ADOPTION_UPLOAD = "xylo-logins.csv"
+ADOPTION_KEY = "Xylo HubSpot usage sync"
 
 PERSONA_NAMES = {
     "owner": "the firm owner",
@@ -571,6 +650,76 @@ MATRIX: list[Case] = [
         anonymous=LOGIN,
     ),
     *_approver_only("portal_incident_report", POST),
+    # Phase 5, the data-migration workbench: its pages, objects and every file download.
+    *_workspace_page("migration", BOTH, sees=("contacts.csv", "Dataset v1")),
+    *_workspace_object_url("migration_start", POST),
+    *_workspace_page("migration_sources", BOTH, sees=("contacts.csv",)),
+    *_workspace_page("migration_source", GET, sees=("smith@xylo.example",)),
+    *_workspace_page("migration_schema", BOTH, sees=("Work email",)),
+    *_workspace_object_url("migration_field_add", POST),
+    *_workspace_page("migration_field_edit", BOTH, sees=("Last name",)),
+    *_workspace_object_url("migration_field_delete", POST),
+    *_workspace_page("migration_mapping", BOTH, sees=("contacts.csv", "Work email")),
+    *_workspace_page("migration_runs", BOTH, sees=("Commit run #1",)),
+    *_workspace_page("migration_run", GET, sees=("not-an-email",)),
+    *_workspace_page("migration_review", GET, sees=("C9",)),
+    *_workspace_object_url("migration_pair_decide", POST),
+    *_workspace_page("migration_datasets", GET, sees=("Dataset v1", "contact-import-v1.csv")),
+    *_workspace_page("migration_dataset", BOTH, sees=("contact-rejected-v1.csv",)),
+    *_workspace_page("migration_rollback", BOTH, sees=("Roll back Dataset v1",)),
+    *_workspace_object_url("migration_file_download", GET),
+    # Phase 6, training and handoff, workspace: the pages of firm A's engagement and the objects
+    # under it; every handoff checklist URL with every kind.
+    *_workspace_page("enablement", BOTH, sees=(MODULE_TITLE,)),
+    *_workspace_object_url("enablement_settings", POST),
+    *_workspace_object_url("training_assign", POST),
+    *_workspace_page("training_matrix", GET, sees=(MODULE_TITLE, "Vera Vice")),
+    *_workspace_object_url("training_suggestion_add", POST),
+    *_workspace_page("training_module", BOTH, sees=(MODULE_TITLE, QUESTION_TEXT)),
+    *_workspace_object_url("training_module_delete", BOTH),
+    *_workspace_object_url("training_question_add", POST),
+    *_workspace_object_url("training_question_delete", BOTH),
+    *_workspace_object_url("training_attachment_add", POST),
+    *_workspace_object_url("training_attachment_download", GET),
+    *_workspace_object_url("training_attachment_delete", BOTH),
+    *_workspace_object_url("training_unassign", BOTH),
+    *_workspace_page("handoff", BOTH, sees=(DOCUMENT_TITLE, ACCESS_SYSTEM, OPEN_ITEM_TITLE)),
+    *[
+        row
+        for url_name in HANDOFF_ITEM_URLS
+        for kind in HANDOFF_ITEM_MODELS
+        for row in _workspace_object_url(
+            url_name, POST if url_name == "handoff_item_add" else BOTH, kind
+        )
+    ],
+    *_workspace_object_url("handoff_pack_render", POST),
+    *_workspace_page("handoff_pack_progress", GET, sees=("Handoff pack v1",)),
+    *_workspace_object_url("handoff_pack_retry", POST),
+    *_workspace_object_url("handoff_pack_download", GET),
+    *_workspace_object_url("handoff_pack_send", POST),
+    # Phase 6, portal: the approver of firm A's engagement only (a rep with the module assigned,
+    # who received the handoff pack).
+    *_approver_only("portal_enablement", GET, sees=(MODULE_TITLE, "Download the handoff pack v1")),
+    *_approver_only("portal_training_module", BOTH, sees=(MODULE_TITLE, QUESTION_TEXT)),
+    *_approver_only("portal_training_attachment", GET),
+    *_approver_only("portal_handoff_pack_download", GET),
+    # Phase 6, adoption, workspace: the pages of firm A's engagement and the objects under it;
+    # the firm's API keys (another firm's consultant reaches the page but sees only their own).
+    *_workspace_page("adoption", GET, sees=(ADOPTION_ALERT, "Ray Rep")),
+    *_workspace_object_url("adoption_recompute", POST),
+    *_workspace_object_url("adoption_job", GET),
+    *_workspace_page("adoption_data", BOTH, sees=(ADOPTION_UPLOAD,)),
+    *_workspace_page("adoption_upload", GET, sees=(ADOPTION_UPLOAD,)),
+    *_workspace_page("adoption_alerts", GET, sees=(ADOPTION_ALERT,)),
+    *_workspace_page("adoption_settings", BOTH, sees=("activity logging",)),
+    *_workspace_object_url("adoption_feature_add", POST),
+    *_workspace_object_url("adoption_feature_delete", POST),
+    *_workspace_object_url("adoption_field_add", POST),
+    *_workspace_object_url("adoption_field_delete", POST),
+    *_workspace_list_url("api_keys", BOTH),
+    *_workspace_object_url("api_key_revoke", BOTH),
+    # Phase 6, adoption, portal: the approver of firm A's engagement (who sees the team).
+    *_approver_only("portal_adoption", GET, sees=(ADOPTION_ALERT, "Ray Rep")),
 ]
 
 
@@ -605,6 +754,12 @@ def arrange(world: World, url_name: str) -> None:
         arrange_sprints(world)
     if url_name in LAUNCH_URLS:
         arrange_launch(world)
+    if url_name in MIGRATION_URLS:
+        arrange_migration(world, started=url_name != "migration_start")
+    if url_name in TRAINING_URLS:
+        arrange_training(world, failed_render=url_name == "handoff_pack_retry")
+    if url_name in ADOPTION_URLS:
+        arrange_adoption(world)
     status = PhaseStatus.IN_PROGRESS
     if url_name in ("signoff_request", "portal_signoff_decide"):
         ready_charter(world)
@@ -855,6 +1010,171 @@ def arrange_launch(world: World) -> None:
     )  # fmt: skip
 
 
+def arrange_training(world: World, *, failed_render: bool = False) -> None:
+    """Firm A's engagement in Phase 6: a rep module with a one-question quiz and a stored
+    attachment, assigned to the approver (a rep) but not yet to Ray Rep, a documentation
+    transfer, an access transfer, an open item, a support plan, and handoff pack v1: rendered
+    and sent to the approver, or (`failed_render`) failed to render, so it can be retried."""
+    firm, engagement = world.firm_a, world.engagement
+    Engagement.unscoped.filter(pk=engagement.pk).update(current_phase=Phase.ENABLEMENT)
+    module = TrainingModule.unscoped.create(
+        firm=firm, engagement=engagement, role="rep", title=MODULE_TITLE, content="Read me."
+    )
+    question = QuizQuestion.unscoped.create(firm=firm, module=module, text=QUESTION_TEXT)
+    QuizChoice.unscoped.create(firm=firm, question=question, text="Proposal", is_correct=True)
+    QuizChoice.unscoped.create(firm=firm, question=question, text="Lost", position=1)
+    TrainingAttachment.unscoped.create(
+        firm=firm, module=module, name="cheat.pdf", size=len(ATTACHMENT),
+        file=default_storage.save("training/cheat.pdf", ContentFile(ATTACHMENT)),
+    )  # fmt: skip
+    TrainingAssignment.unscoped.create(
+        firm=firm, engagement=engagement, module=module, stakeholder=world.approver_stakeholder
+    )
+    DocumentTransfer.unscoped.create(firm=firm, engagement=engagement, title=DOCUMENT_TITLE)
+    AccessTransfer.unscoped.create(
+        firm=firm, engagement=engagement, system=ACCESS_SYSTEM, account="Super admin",
+        previous_owner="Bob", new_owner="Olga",
+    )  # fmt: skip
+    OpenItem.unscoped.create(firm=firm, engagement=engagement, title=OPEN_ITEM_TITLE)
+    SupportPlan.unscoped.create(
+        firm=firm, engagement=engagement, model="retainer", retainer_hours=10
+    )
+    job = Job.unscoped.create(
+        firm=firm,
+        engagement=engagement,
+        kind="handoff_pack",
+        status=JobStatus.FAILED if failed_render else JobStatus.SUCCEEDED,
+        error="ValueError: broken chart" if failed_render else "",
+    )
+    stored = (
+        "" if failed_render
+        else default_storage.save("handoff-packs/test.pdf", ContentFile(HANDOFF_PACK_PDF))
+    )  # fmt: skip
+    version = HandoffPackVersion.unscoped.create(
+        firm=firm, engagement=engagement, number=1, job=job, requested_by=world.consultant,
+        file=stored, size=len(HANDOFF_PACK_PDF) if stored else 0, page_count=1 if stored else 0,
+    )  # fmt: skip
+    if not failed_render:
+        OutboundEmail.unscoped.create(
+            firm=firm,
+            dedupe_key=f"handoff-pack:{version.public_id}:{world.approver.email}",
+            to=world.approver.email,
+            subject="Handoff pack v1",
+            body_text="Your handoff pack.",
+            status=EmailStatus.SENT,
+            sent_at=timezone.now(),
+        )
+
+
+def _handoff_item(world: World, kind: str):
+    return HANDOFF_ITEM_MODELS[kind].unscoped.filter(engagement=world.engagement).get()
+
+
+def _training_payloads(world: World, kind: str) -> dict[str, dict]:
+    question = QuizQuestion.unscoped.get(module__engagement=world.engagement)
+    right = QuizChoice.unscoped.get(question=question, is_correct=True)
+    item_fields = {
+        "documents": {"title": "Intruder doc", "recipient": "Mallory"},
+        "access": {"system": "Intruder", "account": "Root", "previous_owner": "Bob",
+                   "new_owner": "Mallory"},
+        "open-items": {"title": "Intruder item", "status": "open"},
+    }[kind]  # fmt: skip
+    return {
+        "enablement": {"module-role": "rep", "module-title": "Intruder module",
+                       "module-minutes": "10", "module-pass_mark": "80"},
+        "enablement_settings": {"settings-completion_threshold": "55"},
+        # Ray Rep has not got the module yet: assigning the reps gives it to him.
+        "training_assign": {"assign-role": "rep"},
+        "training_module": {"module-role": "rep", "module-title": "Taken over",
+                            "module-minutes": "10", "module-pass_mark": "80"},
+        "training_question_add": {"question-text": "Intruder?", "question-choice_0": "A",
+                                  "question-choice_1": "B", "question-correct": "0"},
+        "training_attachment_add": {
+            "attachment-file": SimpleUploadedFile("intruder.pdf", b"%PDF-1.4 intruder")
+        },
+        "handoff": {"support-model": "self_service", "support-client_owner": "Mallory"},
+        "handoff_item_add": {f"{kind}-{name}": value for name, value in item_fields.items()},
+        "handoff_item_edit": {f"edit-{name}": value for name, value in item_fields.items()},
+        # The approver already has v1; the rep does not, so a send writes a new email.
+        "handoff_pack_send": {"send-recipients": [world.rep_stakeholder.pk]},
+        "portal_training_module": {"action": "quiz",
+                                   f"question-{question.public_id}": str(right.public_id)},
+    }  # fmt: skip
+
+
+def arrange_adoption(world: World) -> None:
+    """Firm A's adoption tracking: the suggested rep key features and required fields, a login
+    history upload (Ray and Vera in each of the last two completed weeks), its metrics, an open
+    alert on Ray, a finished recompute job, and the firm's API key."""
+    from enablement.services import api_keys, metrics, usage
+
+    firm, engagement = world.firm_a, world.engagement
+    last = week_of(timezone.localdate()) - timedelta(days=7)
+    rows = "".join(
+        f"{who.email},{monday + timedelta(days=day)} 09:00\n"
+        for monday in (last - timedelta(days=7), last)
+        for who, days in ((world.rep_stakeholder, 1), (world.approver_stakeholder, 5))
+        for day in range(days)
+    )
+    with tenant_scope(firm):
+        metrics.key_features_add_suggested(
+            engagement=engagement, actor=world.consultant, role="rep"
+        )
+        metrics.required_fields_add_suggested(engagement=engagement, actor=world.consultant)
+        usage.login_csv_ingest(
+            engagement=engagement, data=f"Email,Login Time\n{rows}".encode(),
+            filename=ADOPTION_UPLOAD, actor=world.consultant,
+        )  # fmt: skip
+        metrics.metrics_compute()
+        api_keys.api_key_create(firm=firm, actor=world.owner, name=ADOPTION_KEY)
+    AdoptionAlert.unscoped.create(
+        firm=firm, engagement=engagement, subject=f"stakeholder:{world.rep_stakeholder.pk}",
+        stakeholder=world.rep_stakeholder, role="rep", metric="active_days", severity="warning",
+        title=ADOPTION_ALERT, threshold=3, value=1, weeks_below=2, first_week=last - timedelta(7),
+        last_week=last,
+    )  # fmt: skip
+    Job.unscoped.create(
+        firm=firm, engagement=engagement, kind="adoption_metrics", status=JobStatus.SUCCEEDED
+    )
+
+
+def _adoption_url_values(world: World) -> dict:
+    engagement = world.engagement
+    return {
+        "metrics_job_id": lambda: (
+            Job.unscoped.get(engagement=engagement, kind="adoption_metrics").public_id
+        ),
+        "usage_upload_id": lambda: UsageUpload.unscoped.get(engagement=engagement).public_id,
+        "key_feature_id": lambda: (
+            KeyFeature.unscoped.filter(engagement=engagement).first().public_id
+        ),
+        "required_field_id": lambda: (
+            RequiredField.unscoped.filter(engagement=engagement).first().public_id
+        ),
+        "api_key_id": lambda: ApiKey.unscoped.get(firm=world.firm_a).public_id,
+    }
+
+
+def _adoption_payloads(world: World) -> dict[str, dict]:
+    thresholds = {
+        f"t-{role}-{metric}": "1"
+        for role in StakeholderRole.values
+        for metric in ("active_days", "logins", "completeness", "utilisation", "score")
+    }
+    login = f"Email,Login Time\n{world.rep_stakeholder.email},2025-03-04 10:00\n"
+    return {
+        # Posting alone takes effect for recompute, feature and field deletion, key revocation.
+        "adoption_data": {
+            "form": "logins",
+            "logins-file": SimpleUploadedFile("intruder.csv", login.encode()),
+        },
+        "adoption_settings": {**thresholds, "settings-consecutive_weeks": "5"},
+        "adoption_feature_add": {"feature-role": "rep", "feature-name": "intruder feature"},
+        "adoption_field_add": {"field-object_name": "opportunity", "field-field_name": "intruder"},
+        "api_keys": {"name": "Intruder key"},
+    }  # fmt: skip
+
+
 def _launch_item(world: World, kind: str):
     return LAUNCH_ITEM_MODELS[kind].unscoped.filter(engagement=world.engagement).get()
 
@@ -878,6 +1198,8 @@ def url_for(world: World, url_name: str, kind: str | None = None) -> str:
     engagement = world.engagement
     if url_name in LAUNCH_URLS:
         kind = kind or "runbook"
+    elif url_name in HANDOFF_ITEM_URLS:
+        kind = kind or "documents"
     else:
         kind = kind or BLUEPRINT_KINDS.get(url_name, "stage")
 
@@ -894,6 +1216,8 @@ def url_for(world: World, url_name: str, kind: str | None = None) -> str:
             if url_name in BLUEPRINT_KINDS
             else (lambda: _launch_item(world, kind).public_id)
             if url_name in LAUNCH_URLS
+            else (lambda: _handoff_item(world, kind).public_id)
+            if url_name in HANDOFF_ITEM_URLS
             else (lambda: _tool(world).public_id)
         ),
         "tool_id": lambda: _tool(world).public_id,
@@ -906,6 +1230,8 @@ def url_for(world: World, url_name: str, kind: str | None = None) -> str:
             if url_name in ARCHITECTURE_URLS
             else LaunchPlanVersion
             if url_name in LAUNCH_URLS
+            else HandoffPackVersion
+            if url_name in TRAINING_URLS
             else ReportVersion
         ),
         "prompt_id": lambda: WorkshopPrompt.unscoped.get(workshop__engagement=engagement).public_id,
@@ -924,6 +1250,15 @@ def url_for(world: World, url_name: str, kind: str | None = None) -> str:
         "step_id": first(RunbookStep),
         "wave_id": first(Wave),
         "incident_id": first(Incident),
+        **_migration_url_values(world),
+        "module_id": first(TrainingModule),
+        "question_id": lambda: QuizQuestion.unscoped.get(module__engagement=engagement).public_id,
+        "attachment_id": lambda: (
+            TrainingAttachment.unscoped.get(module__engagement=engagement).public_id
+        ),
+        "assignment_id": first(TrainingAssignment),
+        **_adoption_url_values(world),
+        "key": "rep-pipeline",
     }
     kwargs = {
         key: value() if callable(value) else value
@@ -962,6 +1297,12 @@ def hostile_payload(world: World, url_name: str, kind: str | None = None) -> dic
         payloads.update(_sprints_payloads(world))
     if url_name in LAUNCH_URLS:
         payloads.update(_launch_payloads(world, kind or "runbook"))
+    if url_name in MIGRATION_URLS:
+        payloads.update(_migration_payloads(world))
+    if url_name in TRAINING_URLS:
+        payloads.update(_training_payloads(world, kind or "documents"))
+    if url_name in ADOPTION_URLS:
+        payloads.update(_adoption_payloads(world))
     if url_name == "portal_signoff_decide":
         digest = SignoffRequest.unscoped.get(engagement=world.engagement).digest
         # A valid rejection, with and without the form's prefix.
@@ -1197,6 +1538,38 @@ TENANT_MODELS: list[type[Model]] = [
     EscalationPolicy,
     Escalation,
     LaunchPlanVersion,
+    DataMigration,
+    MigrationObject,
+    MigrationField,
+    SourceUpload,
+    MigrationMapping,
+    MigrationRun,
+    RejectedRow,
+    DuplicatePair,
+    MigrationDataset,
+    DatasetFile,
+    EnablementSettings,
+    TrainingModule,
+    TrainingAttachment,
+    QuizQuestion,
+    QuizChoice,
+    TrainingAssignment,
+    QuizAttempt,
+    DocumentTransfer,
+    AccessTransfer,
+    OpenItem,
+    SupportPlan,
+    HandoffPackVersion,
+    ApiKey,
+    AdoptionSettings,
+    AdoptionThreshold,
+    KeyFeature,
+    RequiredField,
+    UsageEvent,
+    WeeklyMetric,
+    DirtyWeek,
+    UsageUpload,
+    AdoptionAlert,
 ]
 
 
@@ -2171,6 +2544,7 @@ def _launch_objects_of(engagement: Engagement) -> dict[str, object]:
             file=default_storage.save("launch-plans/other.pdf", ContentFile(b"%PDF other plan")),
             size=15,
         ).public_id,
+        **_migration_objects_of(engagement),
     }
 
 
@@ -2243,3 +2617,310 @@ def test_an_incident_cannot_be_assigned_to_another_firm_or_a_client_user(world, 
 
     assert response.status_code == 400
     assert Incident.unscoped.get(engagement=world.engagement).assignee is None
+
+
+# --- Phase 5: the data-migration workbench ------------------------------------------------------
+
+MIGRATION_URLS = frozenset(
+    pattern.name
+    for pattern in launch_urls.workspace_patterns
+    if pattern.name.startswith("migration")
+)
+MIGRATION_CSV = (
+    "Contact ID,Last Name,E-mail\n"
+    "C1,Smith,smith@xylo.example\n"
+    "C2,Jones,not-an-email\n"
+    "C3,Smith,smith@xylo.example\n"
+)
+MIGRATION_FIELD = "Work email"
+MIGRATION_REVIEW_ID = "C9"
+# Every file a committed dataset stores: (kind, download name, content).
+MIGRATION_FILES = (
+    ("clean", "contact-import-v1.csv", "legacy_id,last_name\r\nC1,Smith\r\n"),
+    ("rejected", "contact-rejected-v1.csv", "row,legacy_id,reasons\r\n3,C2,Email: invalid\r\n"),
+    ("outcomes", "contact-outcomes-v1.csv", "row,legacy_id,status\r\n2,C1,clean\r\n"),
+    ("reconciliation", "reconciliation-v1.csv", "object,measure,rows\r\ncontact,rows_in,3\r\n"),
+    ("reconciliation", "reconciliation-v1.json", '{"objects": []}\n'),
+)
+MIGRATION_MAPPING = [
+    {"target": "last_name", "sources": ["Last Name"], "transforms": [{"op": "trim"}]},
+    {"target": "email", "sources": ["E-mail"], "transforms": [{"op": "email"}]},
+]
+
+
+def arrange_migration(world: World, *, started: bool = True) -> None:
+    """Firm A's engagement (in Phase 5, by `arrange_launch`) with its data migration set up: a
+    deduplicated contact object with two fields, contacts.csv uploaded, checked and stored, its
+    saved mapping, commit run #1 finished with a rejected row and a pair waiting for review, and
+    dataset v1 with every kind of file stored. Nothing of it when `started` is False (the state
+    where `migration_start` takes effect)."""
+    if not started:
+        return
+    firm, engagement = world.firm_a, world.engagement
+    DataMigration.unscoped.create(firm=firm, engagement=engagement)
+    contact = MigrationObject.unscoped.create(
+        firm=firm, engagement=engagement, name="contact", label="Contact", deduplicate=True
+    )
+    MigrationField.unscoped.create(
+        firm=firm, target=contact, name="last_name", label="Last name", required=True, position=0
+    )
+    MigrationField.unscoped.create(
+        firm=firm, target=contact, name="email", label=MIGRATION_FIELD, type="email", position=1
+    )
+    rows = [line.split(",") for line in MIGRATION_CSV.splitlines()]
+    upload = SourceUpload.unscoped.create(
+        firm=firm, engagement=engagement, target=contact, filename="contacts.csv",
+        file=default_storage.save("migrations/test/contacts.csv", ContentFile(MIGRATION_CSV)),
+        size=len(MIGRATION_CSV), status="ready", format="csv", encoding="utf-8", delimiter=",",
+        headers=rows[0], preview=rows[1:], row_count=3, uploaded_by=world.consultant,
+    )  # fmt: skip
+    MigrationMapping.unscoped.create(
+        firm=firm, target=contact, id_column="Contact ID", fields=MIGRATION_MAPPING
+    )
+    job = Job.unscoped.create(
+        firm=firm, engagement=engagement, kind="migration_commit", status=JobStatus.SUCCEEDED
+    )
+    run = MigrationRun.unscoped.create(
+        firm=firm, engagement=engagement, number=1, kind="commit", job=job,
+        requested_by=world.consultant, rows_in=3, clean_count=1, merged_count=1,
+        rejected_count=1, review_count=1,
+        inputs={"objects": {"contact": {"upload": upload.pk, "filename": "contacts.csv",
+                                        "rows": 3, "mapping": {}}}, "skipped": []},
+        reconciliation={"objects": [{"object": "contact", "rows_in": 3, "clean": 1, "merged": 1,
+                                     "rejected": 1, "review_pairs": 1,
+                                     "rejected_by_reason": []}]},
+    )  # fmt: skip
+    RejectedRow.unscoped.create(
+        firm=firm, run=run, object_name="contact", row_number=3, legacy_id="C2",
+        reasons=[{"code": "invalid", "field": "email", "message": "Email: invalid."}],
+        values={"Contact ID": "C2", "Last Name": "Jones", "E-mail": "not-an-email"},
+    )  # fmt: skip
+    DuplicatePair.unscoped.create(
+        firm=firm, engagement=engagement, object_name="contact", left_id="C1",
+        right_id=MIGRATION_REVIEW_ID, score=0.85, field_scores={"last_name": 1.0},
+        left_values={"last_name": "Smith"}, right_values={"last_name": "Smith"}, run=run,
+    )  # fmt: skip
+    dataset = MigrationDataset.unscoped.create(
+        firm=firm, engagement=engagement, number=1, run=run, rows_in=3, rejected_count=1
+    )
+    for position, (kind, filename, content) in enumerate(MIGRATION_FILES):
+        DatasetFile.unscoped.create(
+            firm=firm, dataset=dataset, kind=kind, object_name="contact", position=position,
+            file=default_storage.save(f"migrations/test/{filename}", ContentFile(content)),
+            filename=filename, size=len(content), digest="0" * 64, rows=1,
+        )  # fmt: skip
+
+
+def _migration_url_values(world: World) -> dict:
+    """URL keywords of the workbench's objects `arrange_migration` stored (lazily)."""
+    engagement = world.engagement
+    return {
+        "target_id": lambda: MigrationObject.unscoped.get(engagement=engagement).public_id,
+        "field_id": lambda: (
+            MigrationField.unscoped.filter(target__engagement=engagement)
+            .order_by("position")
+            .first()
+            .public_id
+        ),
+        "upload_id": lambda: SourceUpload.unscoped.get(engagement=engagement).public_id,
+        "migration_run_id": lambda: MigrationRun.unscoped.get(engagement=engagement).public_id,
+        "pair_id": lambda: DuplicatePair.unscoped.get(engagement=engagement).public_id,
+        "dataset_id": lambda: MigrationDataset.unscoped.get(engagement=engagement).public_id,
+        "dataset_file_id": lambda: (
+            DatasetFile.unscoped.filter(dataset__engagement=engagement)
+            .order_by("position")
+            .first()
+            .public_id
+        ),
+    }
+
+
+def _migration_payloads(world: World) -> dict[str, dict]:
+    return {
+        "migration": {
+            "settings-auto_merge": "0.95",
+            "settings-review": "0.5",
+            "settings-default_rule": "most_recent",
+            "settings-phone_region": "US",
+            "settings-rejected_threshold": "50",
+        },
+        # Starting needs no data: `arrange` leaves the migration not set up for it.
+        "migration_sources": {
+            "upload-target": "contact",
+            "upload-file": SimpleUploadedFile("intruder.csv", MIGRATION_CSV.encode()),
+        },
+        "migration_schema": {"object-name": "ticket", "object-label": "Ticket"},
+        "migration_field_add": {
+            "field-contact-name": "intruder",
+            "field-contact-label": "Intruder",
+            "field-contact-type": "text",
+        },
+        "migration_field_edit": {"field-label": "Taken over", "field-type": "text"},
+        "migration_mapping": {
+            "map-id_column": "Contact ID",
+            "map-last_name-source": "Last Name",
+            "map-last_name-transforms": "case upper",
+        },
+        "migration_runs": {"kind": "dry"},
+        "migration_pair_decide": {"decision": "split"},
+        "migration_dataset": {"note-note": "Taken over"},
+        "migration_rollback": {"rollback-reason": "Taken over", "rollback-confirm": "on"},
+    }
+
+
+def _migration_objects_of(engagement: Engagement) -> dict[str, object]:
+    """One of each workbench object of another engagement, by the URL keyword it goes in."""
+    firm = engagement.firm
+    contact = MigrationObject.unscoped.create(
+        firm=firm, engagement=engagement, name="contact", label="Other contact"
+    )
+    field = MigrationField.unscoped.create(firm=firm, target=contact, name="x", label="Other")
+    upload = SourceUpload.unscoped.create(
+        firm=firm, engagement=engagement, target=contact, file="x.csv", filename="other.csv"
+    )
+    job = Job.unscoped.create(
+        firm=firm, engagement=engagement, kind="migration_commit", status=JobStatus.SUCCEEDED
+    )
+    run = MigrationRun.unscoped.create(
+        firm=firm, engagement=engagement, number=1, kind="commit", job=job
+    )
+    pair = DuplicatePair.unscoped.create(
+        firm=firm, engagement=engagement, object_name="contact", left_id="a", right_id="b",
+        score=0.9,
+    )  # fmt: skip
+    dataset = MigrationDataset.unscoped.create(firm=firm, engagement=engagement, number=1, run=run)
+    stored = DatasetFile.unscoped.create(
+        firm=firm, dataset=dataset, kind="clean", filename="other.csv",
+        file=default_storage.save("migrations/other.csv", ContentFile(b"other plan")), digest="",
+    )  # fmt: skip
+    return {
+        "target_id": contact.public_id,
+        "field_id": field.public_id,
+        "upload_id": upload.public_id,
+        "migration_run_id": run.public_id,
+        "pair_id": pair.public_id,
+        "dataset_id": dataset.public_id,
+        "dataset_file_id": stored.public_id,
+    }
+
+
+def _migration_file(world: World, filename: str) -> DatasetFile:
+    return DatasetFile.unscoped.get(dataset__engagement=world.engagement, filename=filename)
+
+
+@pytest.mark.parametrize("who", ["owner", "consultant"])
+@pytest.mark.parametrize(("kind", "filename", "content"), MIGRATION_FILES)
+def test_firm_staff_download_every_migration_file_as_an_attachment(
+    world, who, kind, filename, content
+):
+    arrange(world, "migration_file_download")
+    stored = _migration_file(world, filename)
+
+    response = signed_in(persona(world, who)).get(
+        reverse("migration_file_download", args=[world.engagement.public_id, stored.public_id])
+    )
+
+    assert response.status_code == 200
+    assert f'attachment; filename="{filename}"' in response["Content-Disposition"]
+    assert response_text(response) == content
+
+
+@pytest.mark.parametrize(
+    "who", ["approver", "other_client_user", "consultant_b", "owner_b", "anonymous"]
+)
+def test_nobody_else_downloads_any_migration_file(world, who):
+    arrange(world, "migration_file_download")
+    http = signed_in(persona(world, who))
+
+    for _, filename, content in MIGRATION_FILES:
+        stored = _migration_file(world, filename)
+        response = http.get(
+            reverse("migration_file_download", args=[world.engagement.public_id, stored.public_id])
+        )
+        assert response.status_code in (302, 404)
+        assert content not in response_text(response)
+
+
+def test_a_migration_file_of_another_firm_is_404_even_under_its_own_engagement(world):
+    """Firm B's consultant cannot reach firm A's file through firm B's own engagement."""
+    arrange(world, "migration_file_download")
+    stored = _migration_file(world, "contact-import-v1.csv")
+
+    response = signed_in(world.consultant_b).get(
+        reverse("migration_file_download", args=[world.engagement_b.public_id, stored.public_id])
+    )
+
+    assert response.status_code == 404
+
+
+# --- Phase 6 adoption: the REST API, every URL with every credential ------------------------------
+
+API_URLS = ("api_engagements", "api_usage_events", "api_weekly_metrics")
+# credential → (outcome on firm A's engagement URLs, outcome on the engagement list)
+API_CREDENTIALS = {
+    "firm A's key": (200, 200),
+    "firm A's revoked key": (401, 401),
+    "firm B's key": (404, 200),
+    "no credential": (401, 401),
+    "owner": (200, 200),
+    "consultant": (200, 200),
+    "approver": (403, 403),
+    "other_client_user": (403, 403),
+    "consultant_b": (404, 200),
+}
+
+
+def _api_request(world: World, credential: str, url_name: str):
+    from django.test import Client as HttpClient
+
+    from enablement.services import api_keys
+
+    headers, http = {}, HttpClient()
+    if credential.endswith("key"):
+        firm = world.firm_b if credential.startswith("firm B") else world.firm_a
+        actor = world.consultant_b if firm == world.firm_b else world.owner
+        with tenant_scope(firm):
+            row, key = api_keys.api_key_create(firm=firm, actor=actor, name=credential)
+            if "revoked" in credential:
+                api_keys.api_key_revoke(api_key=row, actor=actor)
+        headers = {"HTTP_AUTHORIZATION": f"Api-Key {key}"}
+    elif credential != "no credential":
+        http = signed_in(persona(world, credential))
+    if url_name == "api_engagements":
+        return http.get(reverse(url_name), **headers)
+    url = reverse(url_name, args=[world.engagement.public_id])
+    if url_name == "api_weekly_metrics":
+        return http.get(url, **headers)
+    body = {"events": [{"user": world.rep_stakeholder.email, "kind": "login",
+                        "timestamp": "2025-03-04T09:00:00Z"}]}  # fmt: skip
+    return http.post(url, body, content_type="application/json", **headers)
+
+
+@pytest.mark.parametrize("url_name", API_URLS)
+@pytest.mark.parametrize("credential", API_CREDENTIALS)
+def test_every_api_url_with_every_credential(world, credential, url_name):
+    arrange(world, "adoption")
+    allowed_statuses = {"api_usage_events": 201}
+    engagement_outcome, list_outcome = API_CREDENTIALS[credential]
+    expected = list_outcome if url_name == "api_engagements" else engagement_outcome
+    expected = allowed_statuses.get(url_name, 200) if expected == 200 else expected
+    before = firm_a_state(world)
+
+    response = _api_request(world, credential, url_name)
+
+    assert response.status_code == expected
+    body = response.content.decode()
+    mine = credential in ("firm A's key", "owner", "consultant")
+    if not mine:
+        for text in (*FIRM_A_DATA, world.rep_stakeholder.email, world.engagement.name):
+            assert text not in body
+        state = firm_a_state(world)
+        # A key created for the case is firm A's own row (and its last use); nothing else moves.
+        assert [rows for model, rows in zip(TENANT_MODELS, state, strict=True)
+                if model is not ApiKey] == [
+            rows for model, rows in zip(TENANT_MODELS, before, strict=True) if model is not ApiKey
+        ]  # fmt: skip
+    elif url_name == "api_usage_events":
+        assert firm_a_state(world) != before
+    else:
+        assert "Xylo sales system" in body or world.rep_stakeholder.email in body
