@@ -29,6 +29,13 @@ worker: $(STAMP)
 beat: $(STAMP)
 	$(BIN)/celery -A config beat --loglevel=info
 
+# Benchmarks print ratios against a baseline measured in the same run (see bench/README.md).
+# The adoption benchmark needs a PostgreSQL server it may create a throwaway database on.
+bench: $(STAMP)
+	DEBUG=true $(BIN)/python bench/bench_report.py
+	$(BIN)/python bench/bench_dedupe.py --rows $${BENCH_ROWS:-100000}
+	$(BIN)/python bench/bench_adoption.py $${BENCH_DATABASE_URL:+--database-url "$$BENCH_DATABASE_URL"}
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
