@@ -1,8 +1,9 @@
 """Phase gates: requesting sign-off, deciding, going stale, reopening and advancing.
 
-The client's approval of the last phase is the handoff: it closes the engagement at once, with
-no consultant step after it. Reopening any phase of a closed engagement makes it active again in
-its last phase, whose sign-off then has to be given (re-confirmed) again to close it.
+The client's approval of the last phase is the handoff: once every phase is signed off (none
+reopened or awaiting re-confirmation), it closes the engagement at once, with no consultant step
+after it; while an earlier phase is reopened, the approval that completes the set closes it.
+Reopening any phase of a closed engagement makes it active again in its last phase.
 
 Every gate write locks the engagement row first. Decisions and artifact edits therefore run one
 at a time per engagement: two approvers deciding at once, or a consultant editing while an
@@ -322,7 +323,9 @@ def _record_approval(
         kind=ActivityKind.PHASE_SIGNED_OFF,
         message=f"{request.get_phase_display()} is signed off by every approver.",
     )
-    if request.phase == LAST_PHASE and request.engagement.current_phase == LAST_PHASE:
+    if request.engagement.current_phase == LAST_PHASE and _every_phase_signed_off(
+        request.engagement
+    ):
         _engagement_close(request.engagement)
     consultants = [
         (u.email, u.get_short_name(), _workspace_link(request))
@@ -338,6 +341,14 @@ def _record_approval(
             link=link,
             recipient_name=name,
         )
+
+
+def _every_phase_signed_off(engagement: Engagement) -> bool:
+    """Every working phase signed off, none waiting for its approvers to re-confirm it."""
+    confirmed = PhaseState.objects.filter(
+        engagement=engagement, status=PhaseStatus.SIGNED_OFF, needs_reconfirmation=False
+    ).values_list("phase", flat=True)
+    return {phase.value for phase in WORKING_PHASES} <= set(confirmed)
 
 
 def _missing_approvers(request: SignoffRequest, digest: str) -> list[Stakeholder]:

@@ -465,3 +465,89 @@ def test_an_edit_racing_an_approval_never_lets_both_through_unnoticed(ready):
         assert isinstance(decision, ApplicationError) and "changed" in decision.message, decision
         assert edited and request.is_stale and request.status == RequestStatus.OPEN
         assert status(world) == "awaiting_signoff" and not SignoffDecision.objects.exists()
+
+
+# --- 7. closing: the last phase's approval --------------------------------------------------------
+
+
+@pytest.fixture
+def in_last_phase(ready, monkeypatch):
+    """The engagement in its last phase with every earlier phase signed off; the later phases'
+    specs stand in with no readiness checks, so only the gate's own rules are at work."""
+    world = ready
+    last = WORKING_PHASES[-1]
+    for phase in WORKING_PHASES[1:]:
+        spec = dataclasses.replace(
+            registry.spec_for(phase), readiness=lambda engagement: [], snapshot=lambda e: {}
+        )
+        monkeypatch.setitem(registry._specs, phase, spec)
+    for phase in WORKING_PHASES[:-1]:
+        PhaseState.objects.create(
+            firm=world.firm_a, engagement=world.engagement, phase=phase, status="signed_off"
+        )
+    Engagement.objects.filter(pk=world.engagement.pk).update(current_phase=last)
+    world.engagement.refresh_from_db()
+    return world
+
+
+def approve_phase(world, phase: str) -> None:
+    request = request_signoff(world, phase)
+    signoffs.signoff_decide(
+        request=request, stakeholder=world.approver_stakeholder, decision=Decision.APPROVE,
+        reviewed_digest=signoffs.live_snapshot(engagement=world.engagement, phase=phase)[1],
+        typed_name=world.approver_stakeholder.name,
+    )  # fmt: skip
+
+
+def engagement_state(world) -> tuple[str, str]:
+    engagement = Engagement.objects.get(pk=world.engagement.pk)
+    return engagement.current_phase, engagement.status
+
+
+def test_the_last_phases_approval_closes_the_engagement(in_last_phase):
+    world = in_last_phase
+
+    approve_phase(world, WORKING_PHASES[-1])
+
+    assert engagement_state(world) == (Phase.CLOSED, "completed")
+    assert "closed" in ActivityEvent.objects.filter(engagement=world.engagement).first().message
+
+
+def test_a_reopened_earlier_phase_keeps_the_engagement_open_until_it_is_signed_off_again(
+    in_last_phase,
+):
+    world = in_last_phase
+    launch = WORKING_PHASES[-2]
+    PhaseState.objects.filter(engagement=world.engagement, phase=launch).update(
+        status="in_progress"
+    )
+
+    approve_phase(world, WORKING_PHASES[-1])
+    assert engagement_state(world) == (WORKING_PHASES[-1], "active")
+
+    approve_phase(world, launch)
+    assert engagement_state(world) == (Phase.CLOSED, "completed")
+
+
+def test_a_closed_engagement_reopened_early_closes_only_once_every_phase_is_reconfirmed(
+    in_last_phase,
+):
+    world = in_last_phase
+    approve_phase(world, WORKING_PHASES[-1])
+    diagnostic = Phase.DIAGNOSTIC
+    signoffs.phase_reopen(
+        engagement=world.engagement, phase=diagnostic, actor=world.consultant, reason="New team"
+    )
+    world.engagement.refresh_from_db()
+    assert engagement_state(world) == (WORKING_PHASES[-1], "active")
+
+    # Re-confirming the last phase first is not enough: the diagnostic is still reopened and
+    # the phases after it wait for re-confirmation.
+    approve_phase(world, WORKING_PHASES[-1])
+    assert engagement_state(world)[1] == "active"
+    approve_phase(world, diagnostic)
+    for phase in WORKING_PHASES[2:-1]:
+        assert engagement_state(world)[1] == "active"
+        approve_phase(world, phase)
+
+    assert engagement_state(world) == (Phase.CLOSED, "completed")
