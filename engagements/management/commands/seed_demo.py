@@ -1,5 +1,9 @@
-"""Create the demo firm `make run` shows. Running it again creates nothing new."""
+"""Create the demo firm `make run` shows. Running it again creates nothing new.
 
+One client, Acme Robotics, with an engagement in each of Phases 1, 2, 3, 5 and 6. The Phase 5
+and Phase 6 ones are filled by `launch.demo` and `enablement.demo`."""
+
+import logging
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -7,6 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
 
+from config.celery import app as celery_app
 from engagements import services
 from engagements.models import (
     Decision,
@@ -31,9 +36,13 @@ DEMO_PASSWORD = "waypoint-demo-2026"  # noqa: S105 - printed on purpose; demo da
 OWNER_EMAIL = "owner@northwind.example"
 CONSULTANT_EMAIL = "consultant@northwind.example"
 APPROVER_EMAIL = "dana.sponsor@acme.example"
+REP_EMAIL = "tom.becker@acme.example"
 
 STAKEHOLDERS = [
     ("Dana Whitfield", APPROVER_EMAIL, "VP Sales", StakeholderRole.LEADERSHIP, True),
+    # Second on purpose: the demo usage (`enablement.services.usage.demo_events`) has the
+    # second stakeholder drift away, which the Phase 6 adoption alerts catch.
+    ("Aisha Okafor", "aisha.okafor@acme.example", "SDR", StakeholderRole.REP, False),
     ("Marcus Lee", "marcus.lee@acme.example", "CRO", StakeholderRole.LEADERSHIP, False),
     (
         "Priya Raman",
@@ -42,8 +51,7 @@ STAKEHOLDERS = [
         StakeholderRole.MANAGER,
         False,
     ),
-    ("Tom Becker", "tom.becker@acme.example", "Account Executive", StakeholderRole.REP, False),
-    ("Aisha Okafor", "aisha.okafor@acme.example", "SDR", StakeholderRole.REP, False),
+    ("Tom Becker", REP_EMAIL, "Account Executive", StakeholderRole.REP, False),
     ("Jonas Berg", "jonas.berg@acme.example", "Revenue Operations", StakeholderRole.OPS, False),
 ]
 
@@ -51,19 +59,38 @@ ENGAGEMENTS = [
     ("Sales system redesign", Phase.DIAGNOSTIC, 30),
     ("EMEA team onboarding", Phase.ONBOARDING, 5),
     ("Partner channel pipeline", Phase.ARCHITECTURE, 75),
+    ("Field sales CRM migration", Phase.LAUNCH, 140),
+    ("Inside sales rollout", Phase.ENABLEMENT, 165),
 ]
 
 
 class Command(BaseCommand):
-    help = "Create a demo firm with an owner, a consultant, a client and three engagements."
+    help = (
+        "Create a demo firm with an owner, a consultant, a client with two portal users, and five "
+        "engagements in Phases 1, 2, 3, 5 (launch plan, pilot wave, data migration after a dry "
+        "run) and 6 (training part-completed, eight weeks of adoption with alerts, handoff half "
+        "done). Does nothing if the demo firm exists."
+    )
 
     def handle(self, *args, **options) -> None:
         if Firm.objects.filter(name=DEMO_FIRM).exists():
             self.stdout.write("Demo data already present; nothing created.")
         else:
-            # Demo people are fictional: their sign-off emails go nowhere.
-            with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-                self._create()
+            # Demo people are fictional: their emails go nowhere. Tasks (sending those emails)
+            # run here, not in a worker that would use the real email backend, and quietly.
+            eager = celery_app.conf.task_always_eager
+            trace = logging.getLogger("celery.app.trace")
+            level = trace.level
+            celery_app.conf.task_always_eager = True
+            trace.setLevel(logging.WARNING)
+            try:
+                with override_settings(
+                    EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
+                ):
+                    self._create()
+            finally:
+                celery_app.conf.task_always_eager = eager
+                trace.setLevel(level)
             self.stdout.write(self.style.SUCCESS("Demo data created."))
         self._print_sign_in()
 
@@ -88,10 +115,12 @@ class Command(BaseCommand):
                 APPROVER_EMAIL, DEMO_PASSWORD, full_name="Dana Whitfield"
             )
             Membership.objects.create(firm=firm, user=approver, role=Role.CLIENT, client=client)
+            rep = User.objects.create_user(REP_EMAIL, DEMO_PASSWORD, full_name="Tom Becker")
+            Membership.objects.create(firm=firm, user=rep, role=Role.CLIENT, client=client)
             for name, phase, days_ago in ENGAGEMENTS:
-                self._engagement(client, consultant, approver, name, phase, days_ago)
+                self._engagement(client, consultant, approver, rep, name, phase, days_ago)
 
-    def _engagement(self, client, consultant, approver, name, phase, days_ago) -> Engagement:
+    def _engagement(self, client, consultant, approver, rep, name, phase, days_ago) -> Engagement:
         start = date.today() - timedelta(days=days_ago)
         engagement = services.engagement_create(
             actor=consultant,
@@ -114,6 +143,11 @@ class Command(BaseCommand):
             if email == APPROVER_EMAIL:
                 stakeholder.user = approver
                 stakeholder.save(update_fields=["user"])
+            if email == REP_EMAIL and phase == Phase.ENABLEMENT:
+                # The rep takes their training in the portal of the Phase 6 engagement.
+                stakeholder.user = rep
+                stakeholder.has_portal_access = True
+                stakeholder.save(update_fields=["user", "has_portal_access"])
         self._charter(engagement, consultant, complete=phase != Phase.ONBOARDING)
         if phase != Phase.ONBOARDING:
             self._sign_off_phase_one(engagement, consultant)
@@ -130,6 +164,24 @@ class Command(BaseCommand):
             )
             signoffs.engagement_advance(engagement=engagement, actor=consultant)
             self._architecture(engagement, consultant)
+        if phase in (Phase.LAUNCH, Phase.ENABLEMENT):
+            # Demo history, kept short: the phases between are recorded as signed off directly.
+            for earlier in WORKING_PHASES[1 : WORKING_PHASES.index(phase)]:
+                PhaseState.objects.create(
+                    firm=engagement.firm,
+                    engagement=engagement,
+                    phase=earlier,
+                    status=PhaseStatus.SIGNED_OFF,
+                )
+                signoffs.engagement_advance(engagement=engagement, actor=consultant)
+        if phase == Phase.LAUNCH:
+            from launch.demo import launch_demo
+
+            launch_demo(engagement=engagement, actor=consultant)
+        if phase == Phase.ENABLEMENT:
+            from enablement.demo import enablement_demo
+
+            enablement_demo(engagement=engagement, actor=consultant)
         return engagement
 
     def _architecture(self, engagement, consultant) -> None:
@@ -331,4 +383,6 @@ class Command(BaseCommand):
             f"  consultant (workspace):     {CONSULTANT_EMAIL}\n"
             f"  firm owner (workspace):     {OWNER_EMAIL}\n"
             f"  client approver (portal):   {APPROVER_EMAIL}\n"
+            f"  client rep (portal):        {REP_EMAIL}"
+            "  (takes training in “Inside sales rollout”)\n"
         )
