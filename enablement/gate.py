@@ -113,9 +113,13 @@ def snapshot(engagement: Engagement) -> dict:
                 question_count=Count("questions")
             )
         ],
+        # Whether each role meets the threshold, not its live counts: reps complete modules
+        # while the approvers review, and a request goes stale (approvers emailed, their
+        # reviews void) only when a role crosses the threshold, which is what they sign off.
+        # The pages show the live counts.
         "completion_by_role": [
-            {"id": row.role, "label": row.label, "completed": row.completed,
-             "assigned": row.assigned, "threshold": row.threshold}
+            {"id": row.role, "label": row.label, "met": row.meets_threshold,
+             "threshold": row.threshold}
             for row in completion_summary(engagement=engagement)
         ],
         "documentation": [

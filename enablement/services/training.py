@@ -3,8 +3,10 @@ scratch or from a suggestion), their attachments and quiz, assignment by role, a
 user does in the portal — completing a module, answering its quiz.
 
 Every write runs inside `phase_edit`: training is part of the phase's artifacts (the sign-off
-snapshot holds the modules and completion by role), so a signed-off phase is read-only and an
-open sign-off request goes stale when they change.
+snapshot holds the modules and, per role, whether completion meets the threshold), so a
+signed-off phase is read-only and an open sign-off request goes stale when they change. A client
+user's completion or quiz attempt changes the snapshot only when it moves a role across the
+threshold: the live counts are not in it.
 """
 
 from __future__ import annotations

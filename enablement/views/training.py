@@ -4,6 +4,8 @@ and the training matrix."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -166,7 +168,13 @@ def training_assign(request: HttpRequest, public_id) -> HttpResponse:
 
 
 def _module(engagement: Engagement, module_id) -> TrainingModule:
-    module = selectors.module_detail(engagement=engagement, public_id=module_id)
+    """The engagement's module by public id — from the URL, or posted (a form's hidden field):
+    404 when it is malformed, unknown or another engagement's."""
+    try:
+        public_id = module_id if isinstance(module_id, UUID) else UUID(str(module_id).strip())
+    except ValueError:
+        raise Http404 from None
+    module = selectors.module_detail(engagement=engagement, public_id=public_id)
     if module is None:
         raise Http404
     return module

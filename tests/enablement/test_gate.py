@@ -16,14 +16,18 @@ from enablement.models import (
     SupportPlan,
     TrainingAssignment,
 )
+from enablement.selectors.training import completion_summary
 from enablement.services import handoff as handoff_services
 from enablement.services import training as services
 from engagements import registry
+from engagements.errors import ApplicationError
 from engagements.models import (
     Engagement,
     EngagementStatus,
+    OutboundEmail,
     PhaseState,
     PhaseStatus,
+    RequestStatus,
     SignoffRequest,
     StakeholderRole,
 )
@@ -149,7 +153,7 @@ def test_the_snapshot_holds_modules_completion_checklist_and_support(ready):
 
     assert [m["title"] for m in snapshot["modules"]] == ["Log your activities"]
     assert snapshot["completion_by_role"] == [
-        {"id": "rep", "label": "Rep", "completed": 2, "assigned": 2, "threshold": 80}
+        {"id": "rep", "label": "Rep", "met": True, "threshold": 80}
     ]
     assert snapshot["documentation"][0]["title"] == "Admin guide"
     assert snapshot["access"][0]["new_owner"] == "Olga Ops"
@@ -158,25 +162,84 @@ def test_the_snapshot_holds_modules_completion_checklist_and_support(ready):
     assert snapshot["support"][0]["retainer_hours"] == 10
 
 
-def test_training_completed_after_the_request_makes_it_stale(ready):
+def test_a_completion_that_leaves_each_role_on_its_side_of_the_threshold_keeps_the_request_fresh(
+    ready,
+):
+    # Reps hold 2 of 4 assignments completed: 50%, at a 50% threshold.
     module = module_with_quiz(ready, title="Late module", pass_mark=50)
     services.training_assign(engagement=ready.engagement, actor=ready.consultant, module=module)
     services.enablement_settings_update(
         engagement=ready.engagement, actor=ready.consultant, completion_threshold=50
     )
+    _, lea = client_user(ready, name="Lea Lead", email="lea@xylo.example", role="leadership")
+    lea.is_approver = True
+    lea.save(update_fields=["is_approver"])
     request = signoffs.signoff_request_create(
         engagement=ready.engagement, phase=Phase.ENABLEMENT, actor=ready.consultant
     )
+    signoffs.signoff_decide(
+        request=request, stakeholder=lea, decision="approve", reviewed_digest=request.digest,
+        typed_name="Lea Lead",
+    )  # fmt: skip
+    reviewed_by_vera = request.digest  # Vera opens the request and starts reading.
+
+    # While the approvers review, Vera passes her quiz: reps 3 of 4, still above 50%.
     assignment = TrainingAssignment.objects.get(
         module=module, stakeholder=ready.approver_stakeholder
     )
-
     services.quiz_submit(
         assignment=assignment, user=ready.approver, answers=answers(module, right=2)
     )
 
     request.refresh_from_db()
+    assert not request.is_stale
+    assert not OutboundEmail.objects.filter(dedupe_key__startswith="stale:").exists()
+    # The pages still show the live count.
+    (rep,) = completion_summary(engagement=ready.engagement)
+    assert (rep.completed, rep.assigned) == (3, 4)
+    # Vera's review still holds, and Lea's earlier approval still counts: the phase is signed off.
+    signoffs.signoff_decide(
+        request=request, stakeholder=ready.approver_stakeholder, decision="approve",
+        reviewed_digest=reviewed_by_vera, typed_name="Vera Vice",
+    )  # fmt: skip
+    request.refresh_from_db()
+    assert request.status == RequestStatus.APPROVED
+
+
+def test_a_completion_that_moves_a_role_across_the_threshold_changes_what_approvers_review(
+    ready,
+):
+    module = module_with_quiz(ready, title="Late module", pass_mark=50)
+    request = signoffs.signoff_request_create(
+        engagement=ready.engagement, phase=Phase.ENABLEMENT, actor=ready.consultant
+    )
+    # The consultant assigns one more rep module: reps 2 of 4, below 80%.
+    services.training_assign(engagement=ready.engagement, actor=ready.consultant, module=module)
+    request.refresh_from_db()
     assert request.is_stale
+    _, below = signoffs.live_snapshot(engagement=ready.engagement, phase=Phase.ENABLEMENT)
+    vera = TrainingAssignment.objects.get(module=module, stakeholder=ready.approver_stakeholder)
+    ray = TrainingAssignment.objects.get(module=module, stakeholder=ready.rep_stakeholder)
+
+    # 3 of 4 (75%): still below, so what the approvers review is unchanged.
+    services.quiz_submit(assignment=vera, user=ready.approver, answers=answers(module, right=2))
+    assert signoffs.live_snapshot(engagement=ready.engagement, phase=Phase.ENABLEMENT)[1] == below
+
+    # 4 of 4: the reps cross the threshold, which the approvers must see.
+    services.quiz_submit(assignment=ray, user=ready.consultant, answers=answers(module, right=2))
+    snapshot, crossed = signoffs.live_snapshot(engagement=ready.engagement, phase=Phase.ENABLEMENT)
+    assert crossed != below
+    assert snapshot["completion_by_role"] == [
+        {"id": "rep", "label": "Rep", "met": True, "threshold": 80}
+    ]
+    with pytest.raises(ApplicationError, match="changed while you were reviewing"):
+        signoffs.signoff_decide(
+            request=request, stakeholder=ready.approver_stakeholder, decision="approve",
+            reviewed_digest=below, typed_name="Vera Vice",
+        )  # fmt: skip
+    # Over the threshold again, the phase is what sign-off was requested for: fresh again.
+    request.refresh_from_db()
+    assert crossed == request.digest and not request.is_stale
 
 
 def test_the_engagement_closes_once_the_approver_signs_off_the_last_phase(world):

@@ -207,6 +207,33 @@ def test_assigning_a_role_without_stakeholders_is_said_on_the_page(http, world):
     assert "No stakeholder has the ops role" in text(response)
 
 
+@pytest.mark.parametrize("module_id", ["not-a-uuid", "   ", "6f1c0e9e-0000-4000-8000-000000000000"])
+def test_assigning_a_malformed_or_unknown_module_is_not_found(http, world, module_id):
+    with tenant_scope(world.firm_a):
+        module_with_quiz(world, title="Pipeline basics")
+
+    response = http.post(url(world, "training_assign"), {"module": module_id, "assign-role": "rep"})
+
+    assert response.status_code == 404
+    with tenant_scope(world.firm_a):
+        assert not TrainingAssignment.objects.exists()
+
+
+def test_assigning_another_engagements_module_is_not_found(http, world):
+    with tenant_scope(world.firm_a):
+        module_with_quiz(world, title="Pipeline basics")
+        other = TrainingModule.objects.create(
+            firm=world.firm_a, engagement=world.engagement_y, role=StakeholderRole.REP,
+            title="Yonder module",
+        )  # fmt: skip
+
+    response = http.post(url(world, "training_assign"), {"module": str(other.public_id)})
+
+    assert response.status_code == 404
+    with tenant_scope(world.firm_a):
+        assert not TrainingAssignment.objects.exists()
+
+
 def test_the_threshold_is_saved_and_a_bad_one_is_refused(http, world):
     bad = http.post(url(world, "enablement_settings"), {"settings-completion_threshold": "120"})
     assert bad.status_code == 400
