@@ -35,8 +35,23 @@ def render_launch_plan(version_id: int, firm_id: int) -> None:
 # --- the data-migration workbench -------------------------------------------------------------
 # Late acknowledgement: a worker killed mid-run leaves the message unacknowledged, and a worker
 # picks it up again after the broker's visibility timeout. The services guard on state (a
-# finished run or an existing dataset is left alone), so a repeat is harmless. Database trouble
-# is retried with backoff; problems in the data end the job with the reason shown on the page.
+# finished run or an existing dataset is left alone), so a repeat is harmless. Database errors a
+# retry may fix are retried with backoff; when the retries are used up (or anything else escapes
+# the service) `on_failure` has the service record it, so the page never shows a dead job
+# running. Problems in the data end the job in the service, with the reason shown on the page.
+# (A killed worker does not call on_failure: its message is delivered again instead.)
+
+
+def _source_gave_up(task, exc, task_id, args, kwargs, einfo) -> None:
+    upload_id, firm_id = args
+    with tenant_scope(Firm.objects.get(pk=firm_id)):
+        workbench.source_give_up(upload_id=upload_id, error=exc)
+
+
+def _run_gave_up(task, exc, task_id, args, kwargs, einfo) -> None:
+    run_id, firm_id = args
+    with tenant_scope(Firm.objects.get(pk=firm_id)):
+        workbench.run_give_up(run_id=run_id, error=exc)
 
 
 @shared_task(
@@ -46,6 +61,7 @@ def render_launch_plan(version_id: int, firm_id: int) -> None:
     retry_backoff=True,
     retry_backoff_max=300,
     max_retries=6,
+    on_failure=_source_gave_up,
 )
 def migration_inspect_source(upload_id: int, firm_id: int) -> None:
     with tenant_scope(Firm.objects.get(pk=firm_id)):
@@ -59,6 +75,7 @@ def migration_inspect_source(upload_id: int, firm_id: int) -> None:
     retry_backoff=True,
     retry_backoff_max=300,
     max_retries=6,
+    on_failure=_run_gave_up,
 )
 def migration_run(run_id: int, firm_id: int) -> None:
     with tenant_scope(Firm.objects.get(pk=firm_id)):

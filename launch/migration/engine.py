@@ -34,8 +34,13 @@ from .validation import FieldError, validate_value
 
 CLEAN, MERGED, REJECTED = "clean", "merged", "rejected"
 
+# The longest legacy id a row may carry; a longer one is no record id but a broken export (and
+# would not fit the id columns the workbench stores ids in).
+MAX_ID_CHARS = 255
+
 REASON_LABELS = {
     "missing_id": "Missing id",
+    "long_id": "Id too long",
     "duplicate_id": "Duplicate id",
     "required": "required value missing",
     "invalid": "invalid value",
@@ -47,7 +52,7 @@ REASON_ORDER = tuple(REASON_LABELS)
 
 @dataclass(frozen=True, slots=True)
 class Reason:
-    code: str  # missing_id | duplicate_id | required | invalid | picklist | reference
+    code: str  # missing_id | long_id | duplicate_id | required | invalid | picklist | reference
     field: str  # target field name ("" for the id)
     message: str  # a sentence for the rejected-rows file
 
@@ -390,6 +395,15 @@ def _run_object(
         legacy = (row.get(id_column) or "").strip()
         if not legacy:
             reasons.append(Reason("missing_id", "", f"There is no id in the “{id_column}” column."))
+        elif len(legacy) > MAX_ID_CHARS:
+            reasons.append(
+                Reason(
+                    "long_id",
+                    "",
+                    f"The id in the “{id_column}” column is {len(legacy):,} characters long; an "
+                    f"id may have at most {MAX_ID_CHARS}.",
+                )
+            )
         else:
             first = index.get(legacy)
             first_row = row_numbers[first] if first is not None else rejected_rows.get(legacy)

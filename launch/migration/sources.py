@@ -20,6 +20,12 @@ Detection rules:
 - Row numbers are record numbers as a spreadsheet shows them (the header is row 1); encoding
   errors name the physical line, as a text editor shows it. Blank rows are skipped and not
   counted.
+- XLSX safety: before a workbook is opened, its ZIP directory is checked: the parts may unpack
+  to at most XLSX_MAX_UNPACKED bytes together, and no big part may be compressed more than
+  XLSX_MAX_RATIO to 1 (a decompression bomb). Python's zipfile never unpacks more than an
+  entry's declared size, so the declared sizes are what counts. A workbook damaged inside (a
+  truncated sheet, a bad CRC) is refused by SourceError while its rows are read, naming the
+  last row read.
 """
 
 from __future__ import annotations
@@ -30,9 +36,11 @@ import datetime as dt
 import io
 import pathlib
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from xml.etree.ElementTree import ParseError
 
 import charset_normalizer
 
@@ -44,6 +52,25 @@ PREVIEW_ROWS = 10
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 MAX_LISTED = 5
+# A real workbook's parts unpack to a few times their size (XML compresses well, 5–30 to 1;
+# a sheet of one value repeated, rarely above 100). Excel's largest sheet (1,048,576 rows) of
+# 20 columns unpacks to under 1 GB. Parts smaller than XLSX_RATIO_FROM are not ratio-checked.
+XLSX_MAX_UNPACKED = 2 * 1024**3
+XLSX_MAX_RATIO = 200
+XLSX_RATIO_FROM = 10 * 1024**2
+# What a damaged workbook raises while its sheet is streamed: broken XML, a corrupt or cut
+# deflate stream, a bad CRC, a part missing, cell values openpyxl cannot convert.
+_XLSX_DAMAGE = (
+    ParseError,
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    ValueError,
+    TypeError,
+    IndexError,
+    OSError,
+)
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -449,24 +476,70 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+def _unreadable_xlsx(filename: str, exc: BaseException) -> SourceError:
+    return SourceError(
+        f"“{filename}” is not a readable Excel workbook (.xlsx): {exc}. Save it again from "
+        "Excel as .xlsx, or as CSV (UTF-8)."
+    )
+
+
+def _check_xlsx_size(path: pathlib.Path, filename: str) -> None:
+    """Refuse a workbook that would unpack to far more than any real export (a decompression
+    bomb) before any part of it is unpacked; only the ZIP directory is read."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _unreadable_xlsx(filename, exc) from None
+    total = sum(entry.file_size for entry in entries)
+    if total > XLSX_MAX_UNPACKED:
+        raise SourceError(
+            f"“{filename}” unpacks to {total / 1024**3:,.1f} GB, over the "
+            f"{XLSX_MAX_UNPACKED / 1024**3:,.0f} GB an Excel workbook may hold here; it is not "
+            "opened. Export the data as CSV (UTF-8) and upload that."
+        )
+    for entry in entries:
+        if entry.file_size < XLSX_RATIO_FROM:
+            continue
+        ratio = entry.file_size / max(entry.compress_size, 1)
+        if ratio > XLSX_MAX_RATIO:
+            raise SourceError(
+                f"“{filename}” holds a part ({entry.filename}) compressed {ratio:,.0f} to 1, far "
+                "beyond any real workbook (a decompression bomb); it is not opened. Export the "
+                "data as CSV (UTF-8) and upload that."
+            )
+
+
 def _xlsx_records(path: pathlib.Path, filename: str) -> Iterator[tuple[int, int, list[str]]]:
     import openpyxl  # imported here: only XLSX sources need it
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_xlsx_size(path, filename)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise SourceError(
-            f"“{filename}” is not a readable Excel workbook (.xlsx): {exc}. Save it again from "
-            "Excel as .xlsx, or as CSV (UTF-8)."
-        ) from None
+    except (InvalidFileException, *_XLSX_DAMAGE) as exc:
+        raise _unreadable_xlsx(filename, exc) from None
+    number = 0
     try:
         if not workbook.worksheets:
             raise SourceError(f"“{filename}” has no worksheet.")
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # the stored dimensions are often wrong; read what is there
+        rows = sheet.iter_rows(values_only=True)
         width: int | None = None
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+        while True:
+            try:
+                cells = next(rows)
+            except StopIteration:
+                return
+            except _XLSX_DAMAGE as exc:
+                where = f"after row {number}" if number else "at its first row"
+                raise SourceError(
+                    f"“{filename}” is damaged and cannot be read {where} ({type(exc).__name__}: "
+                    f"{exc}). Open it in Excel and save it again as .xlsx, or as CSV (UTF-8), "
+                    "and upload that."
+                ) from None
+            number += 1
             row = [_cell_text(value) for value in cells]
             if width is None:
                 while row and not row[-1].strip():

@@ -13,6 +13,7 @@ from launch.migration.mapping import FieldMapping
 from launch.migration.schema import TargetField
 from launch.migration.transforms import TransformError, validate_transform_spec
 from launch.models import DataMigration, FieldKind, MigrationObject, SurvivorshipRule
+from launch.workbench import services
 
 RULES = dict(SurvivorshipRule.choices)
 
@@ -134,12 +135,15 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label="Legacy export (CSV or XLSX)",
         validators=[FileExtensionValidator(["csv", "txt", "tsv", "xlsx"])],
-        help_text="Encoding and delimiter are detected. Up to 1,000,000 rows.",
     )
 
     def __init__(self, *args, objects: Sequence[MigrationObject] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["target"].choices = [(o.name, o.label) for o in objects]
+        self.fields["file"].help_text = (
+            f"Up to {services.UPLOAD_MAX_BYTES // (1024 * 1024)} MB per file; runs are sized for "
+            "up to 1,000,000 rows per object. Encoding and delimiter are detected."
+        )
         self.fields["file"].widget.attrs["accept"] = ".csv,.txt,.tsv,.xlsx"
 
 

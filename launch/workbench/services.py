@@ -6,6 +6,13 @@ requested; executing it is safe to repeat: a finished run is left as it is, and 
 writes its files first (under its own folder, unreferenced) and creates its dataset version and
 file rows in one transaction at the end, so a worker killed part-way leaves no dataset behind
 and the retried job builds the same one once.
+
+A run given up on is over for good: once its job has failed (a newer run replaced it as lost, or
+it failed on its own), a late or repeated delivery of its task neither restarts it nor stores
+anything, so a dataset built from older inputs never becomes current over a newer one. Every way
+a run can end leaves its job finished with the reason on the page: data problems and database
+errors that a retry cannot fix fail it at once; database errors a retry may fix are retried by
+the task, which fails the job through `run_give_up` when the retries are used up.
 """
 
 from __future__ import annotations
@@ -23,11 +30,12 @@ from typing import IO
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from engagements.errors import ApplicationError
-from engagements.models import Engagement, JobStatus, User
+from engagements.models import Engagement, Job, JobStatus, User
 from engagements.phases import Phase
 from engagements.services import activity_record
 from engagements.services.jobs import job_create, job_fail, job_progress, job_start, job_succeed
@@ -58,7 +66,9 @@ logger = logging.getLogger(__name__)
 LAUNCH = Phase.LAUNCH
 # Files up to this size are inspected while the consultant waits; bigger ones in a job.
 INLINE_INSPECT_BYTES = 5 * 1024 * 1024
-UPLOAD_MAX_BYTES = getattr(settings, "MIGRATION_UPLOAD_MAX_BYTES", 1024 * 1024 * 1024)
+# 256 MB is about 2.5 million rows of a typical export, which a run gets through well within
+# the broker's visibility timeout (an hour), after which an unfinished task is delivered again.
+UPLOAD_MAX_BYTES = getattr(settings, "MIGRATION_UPLOAD_MAX_BYTES", 256 * 1024 * 1024)
 UPLOAD_EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx")
 BULK = 2000
 # A run that made no progress for this long lost its worker; a new run may replace it. Longer
@@ -347,12 +357,11 @@ def source_inspect(*, upload_id: int) -> SourceUpload:
         with local_path(upload.file) as path:
             info = inspect_source(path, filename=upload.filename)
     except SourceError as error:
-        SourceUpload.objects.filter(pk=upload.pk).update(
-            status=SourceStatus.FAILED, error=error.message, updated_at=timezone.now()
-        )
-        default_storage.delete(upload.file)
-        if upload.job:
-            job_fail(job=upload.job, error=error.message)
+        _source_refuse(upload, error.message)
+    except Exception:
+        # A file the engine did not foresee must not leave the page waiting for ever.
+        logger.exception("Inspecting upload %s (%s) failed", upload.pk, upload.filename)
+        _source_refuse(upload, _unreadable(upload.filename))
     else:
         SourceUpload.objects.filter(pk=upload.pk).update(
             status=SourceStatus.READY,
@@ -368,6 +377,34 @@ def source_inspect(*, upload_id: int) -> SourceUpload:
             job_succeed(job=upload.job, step=f"{info.row_count} rows")
     upload.refresh_from_db()
     return upload
+
+
+def _unreadable(filename: str) -> str:
+    return (
+        f"“{filename}” could not be checked: reading it failed in a way we did not expect (the "
+        "error is logged for support). Check that the file opens, save it again as CSV (UTF-8) "
+        "or .xlsx, and upload it again."
+    )
+
+
+def _source_refuse(upload: SourceUpload, reason: str) -> None:
+    SourceUpload.objects.filter(pk=upload.pk).update(
+        status=SourceStatus.FAILED, error=reason, updated_at=timezone.now()
+    )
+    default_storage.delete(upload.file)
+    if upload.job:
+        job_fail(job=upload.job, error=reason)
+
+
+def source_give_up(*, upload_id: int, error: BaseException) -> None:
+    """The inspection task gave up (its retries of a database error are used up, or an error
+    escaped `source_inspect`): refuse the upload with a reason instead of leaving its page
+    waiting. An upload already checked is left alone."""
+    upload = SourceUpload.objects.select_related("job").filter(pk=upload_id).first()
+    if upload is None or upload.status != SourceStatus.INSPECTING:
+        return
+    logger.error("Inspecting upload %s gave up: %r", upload_id, error)
+    _source_refuse(upload, _unreadable(upload.filename))
 
 
 # --- mappings ---------------------------------------------------------------------------------
@@ -497,10 +534,53 @@ def run_request(*, engagement: Engagement, actor: User, kind: str) -> MigrationR
     return run
 
 
+class _RunOver(Exception):
+    """The run was given up on or overtaken while it worked: nothing of it may be stored.
+    `message` is the reason to record on its job ("" when its job already failed with one)."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _overtaken(run: MigrationRun) -> str:
+    """Why a run may no longer store anything ("" when it may): a later-numbered run exists
+    (one is only requested once this one finished or was given up on)."""
+    later = (
+        MigrationRun.objects.filter(engagement_id=run.engagement_id, number__gt=run.number)
+        .order_by("number")
+        .first()
+    )
+    if later is None:
+        return ""
+    return f"Stopped: {later} replaced it; nothing of this run was kept."
+
+
+def _job_claim(job: Job) -> bool:
+    """Mark the job running for this attempt, unless it is finished: a failed job never runs
+    again (a late delivery of a run given up on stays given up on). Like `job_start`, but
+    conditional, in one statement, so it cannot race the request that gives up on it."""
+    now = timezone.now()
+    return bool(
+        Job.objects.filter(pk=job.pk)
+        .exclude(status__in=(JobStatus.SUCCEEDED, JobStatus.FAILED))
+        .update(
+            status=JobStatus.RUNNING,
+            attempts=F("attempts") + 1,
+            started_at=now,
+            progress=0,
+            error="",
+            updated_at=now,
+        )
+    )
+
+
 def run_execute(*, run_id: int) -> MigrationRun:
-    """Execute a requested run (the job's body). A finished run is left as it is; a commit run
-    whose dataset exists is only marked done. Data problems fail the job with the reason shown
-    to the consultant; database trouble propagates so the task retries."""
+    """Execute a requested run (the job's body). A finished run (succeeded or failed) is left as
+    it is; a commit run whose dataset exists is only marked done; a run a later one replaced
+    stores nothing. Data problems and database errors a retry cannot fix fail the job with the
+    reason shown to the consultant; database errors a retry may fix (connection lost, server
+    restarting) propagate so the task retries."""
     run = MigrationRun.objects.select_related("engagement", "job").get(pk=run_id)
     job = run.job
     if job.status == JobStatus.SUCCEEDED:
@@ -508,7 +588,14 @@ def run_execute(*, run_id: int) -> MigrationRun:
     if MigrationDataset.objects.filter(run=run).exists():
         job_succeed(job=job, step="Dataset stored")
         return run
-    job_start(job=job)
+    if job.status == JobStatus.FAILED:
+        return run
+    overtaken = _overtaken(run)
+    if overtaken:
+        job_fail(job=job, error=overtaken)
+        return run
+    if not _job_claim(job):
+        return run
     staging = f"{_storage_folder(run.engagement)}/runs/{run.public_id}"
     _delete_folder(staging)  # what a killed attempt left; never referenced by a row
     try:
@@ -524,18 +611,67 @@ def run_execute(*, run_id: int) -> MigrationRun:
             )
         job_progress(job=job, percent=96, step="Storing the results")
         _store(run, result, files)
+    except _RunOver as over:
+        _delete_folder(staging)
+        if over.message:
+            job_fail(job=job, error=over.message)
+        return run
     except (SourceError, ApplicationError, results.EngineInputError) as error:
         job_fail(job=job, error=error.message)
         return run
-    except DatabaseError:
-        raise
+    except (OperationalError, InterfaceError):
+        raise  # may pass: the task retries, and fails the job when its retries are used up
+    except DatabaseError as error:
+        logger.exception("Migration run %s failed on a database error", run.pk)
+        _delete_folder(staging)
+        job_fail(job=job, error=_database_failure(error))
+        return run
     except Exception as error:
         logger.exception("Migration run %s failed", run.pk)
-        job_fail(job=job, error=f"{type(error).__name__}: {error}")
+        _delete_folder(staging)
+        job_fail(job=job, error=_unexpected_failure(error))
         return run
     job_succeed(job=job, step=_summary(run))
     run.refresh_from_db()
     return run
+
+
+def _database_failure(error: BaseException) -> str:
+    return (
+        f"Stopped on a database error ({type(error).__name__}, logged for support). Nothing of "
+        "this run was kept. Start a new run; if it stops again, tell support."
+    )
+
+
+def _unexpected_failure(error: BaseException) -> str:
+    return (
+        f"Stopped on an unexpected error ({type(error).__name__}, logged for support). Nothing "
+        "of this run was kept. Start a new run; if it stops again, tell support."
+    )
+
+
+def run_give_up(*, run_id: int, error: BaseException) -> None:
+    """The run's task gave up: its retries of a database error are used up (or an error escaped
+    `run_execute`). Fail the job with the reason, so the page stops showing it running and a
+    new run may start at once. A run already finished is left as it is."""
+    run = MigrationRun.objects.select_related("engagement", "job").filter(pk=run_id).first()
+    if run is None or run.job.is_finished:
+        return
+    if MigrationDataset.objects.filter(run=run).exists():
+        job_succeed(job=run.job, step="Dataset stored")
+        return
+    logger.error("Migration run %s gave up: %r", run_id, error)
+    _delete_folder(f"{_storage_folder(run.engagement)}/runs/{run.public_id}")
+    if isinstance(error, OperationalError | InterfaceError):
+        reason = (
+            f"Stopped: the database could not be reached, and retrying did not help "
+            f"({type(error).__name__}). Nothing of this run was kept; start a new run."
+        )
+    elif isinstance(error, DatabaseError):
+        reason = _database_failure(error)
+    else:
+        reason = _unexpected_failure(error)
+    job_fail(job=run.job, error=reason)
 
 
 def _summary(run: MigrationRun) -> str:
@@ -608,6 +744,13 @@ def _store(run: MigrationRun, result: results.RunResult, files: list[results.Sto
             locked_run = MigrationRun.objects.select_for_update().get(pk=run.pk)
             if MigrationDataset.objects.filter(run=locked_run).exists():
                 return
+            # Under the engagement's lock, which giving up on a run and requesting a new one
+            # take too: a run given up on while it worked stores nothing.
+            if Job.objects.filter(pk=run.job_id, status=JobStatus.FAILED).exists():
+                raise _RunOver()
+            overtaken = _overtaken(locked_run)
+            if overtaken:
+                raise _RunOver(overtaken)
             missing = [f.filename for f in files if not default_storage.exists(f.name)]
             if missing:
                 # Only when two attempts overlapped (a visibility timeout shorter than the

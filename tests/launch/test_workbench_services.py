@@ -5,18 +5,23 @@ are deterministic and can be rolled back, and the launch gate's readiness check.
 
 import csv
 import io
+import zipfile
 from datetime import timedelta
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DataError, OperationalError
+from django.urls import reverse
 from django.utils import timezone
 
+from config.celery import app as celery_app
 from engagements.errors import ApplicationError
 from engagements.models import Engagement, Job, JobStatus, PhaseState, PhaseStatus
 from engagements.phases import Phase
-from launch import gate
+from launch import gate, tasks
 from launch.migration.mapping import FieldMapping
 from launch.models import (
     DataMigration,
@@ -606,3 +611,279 @@ def test_a_run_whose_worker_was_lost_long_ago_does_not_block_a_new_one(firm_a_sc
     assert lost.job.status == JobStatus.FAILED
     assert "worker running it was lost" in lost.job.error
     assert fresh.number == 2
+
+
+# --- runs that are given up on, and runs that break ----------------------------------------------
+
+
+def _give_up_on(run: MigrationRun) -> None:
+    """Its job has made no progress for longer than STALE_AFTER: the worker counts as lost."""
+    Job.objects.filter(pk=run.job_id).update(
+        updated_at=timezone.now() - services.STALE_AFTER - timedelta(minutes=5)
+    )
+
+
+def _staged_files(tmp_path, run: MigrationRun) -> list:
+    return [
+        p for p in (tmp_path / "media").rglob("*") if p.is_file() and str(run.public_id) in str(p)
+    ]
+
+
+def test_a_run_given_up_as_lost_stays_failed_when_its_task_finally_runs(firm_a_scope, committed):
+    """Commit run #1 sits in the queue for hours; the consultant starts #2, which gives #1 up as
+    lost, and #2 commits v1. Then #1's task arrives after all: it must not run, nor store a
+    dataset from its older inputs that would become current over v1."""
+    world = firm_a_scope
+    prepared(world)
+    lost = services.run_request(engagement=world.engagement, actor=world.consultant, kind="commit")
+    _give_up_on(lost)
+    newer = run(world, RunKind.COMMIT, committed)
+    assert newer.succeeded, newer.job.error
+
+    services.run_execute(run_id=lost.pk)
+
+    job = Job.objects.get(pk=lost.job_id)
+    assert job.status == JobStatus.FAILED
+    assert "worker running it was lost" in job.error
+    assert job.attempts == 0  # never went back to running
+    assert list(MigrationDataset.objects.values_list("run_id", flat=True)) == [newer.pk]
+    assert selectors.current_dataset(engagement=world.engagement).run == newer
+    assert not RejectedRow.objects.filter(run=lost).exists()
+
+
+@pytest.mark.parametrize("its_job", ["failed", "still says running"])
+def test_a_run_given_up_on_while_it_works_stores_nothing(
+    firm_a_scope, committed, monkeypatch, tmp_path, its_job
+):
+    """#1 is still working (a worker stuck for hours) when #2 replaces it and commits v1; when #1
+    gets to storing its results, it finds it was replaced and keeps nothing — even if its job
+    were somehow running again."""
+    world = firm_a_scope
+    prepared(world)
+    slow = services.run_request(engagement=world.engagement, actor=world.consultant, kind="commit")
+    real_compute = services._compute
+    newer = {}
+
+    def compute_while_replaced(this):
+        result = real_compute(this)
+        if this.pk == slow.pk:
+            _give_up_on(slow)
+            newer["run"] = run(world, RunKind.COMMIT, committed)
+            if its_job == "still says running":
+                Job.objects.filter(pk=slow.job_id).update(status=JobStatus.RUNNING)
+        return result
+
+    monkeypatch.setattr(services, "_compute", compute_while_replaced)
+
+    services.run_execute(run_id=slow.pk)
+
+    assert newer["run"].succeeded, newer["run"].job.error
+    assert list(MigrationDataset.objects.values_list("run_id", flat=True)) == [newer["run"].pk]
+    job = Job.objects.get(pk=slow.job_id)
+    assert job.status == JobStatus.FAILED
+    assert job.error.startswith("Stopped:")
+    assert not RejectedRow.objects.filter(run=slow).exists()
+    assert MigrationRun.objects.get(pk=slow.pk).rows_in == 0
+    assert _staged_files(tmp_path, slow) == []
+
+
+def test_a_legacy_id_too_long_to_store_rejects_its_row_instead_of_breaking_the_run(
+    firm_a_scope, committed
+):
+    world = firm_a_scope
+    prepared(world)
+    long_id = "C4-" + "x" * 300
+    contacts = CONTACTS_CSV.replace("\nC4,", f"\n{long_id},")
+    source = upload(world, "contact", "contacts-long-id.csv", contacts)
+    assert source.status == SourceStatus.READY, source.error
+
+    commit = run(world, RunKind.COMMIT, committed)
+
+    assert commit.succeeded, commit.job.error
+    row = RejectedRow.objects.get(run=commit, object_name="contact", row_number=5)
+    assert row.legacy_id == long_id[:255]
+    assert [r["code"] for r in row.reasons] == ["long_id"]
+    assert "303 characters long; an id may have at most 255" in row.reasons[0]["message"]
+    assert not DuplicatePair.objects.exists()  # its pair with C3 is gone with it
+    assert MigrationDataset.objects.get().rejected_count == 4
+
+
+def test_a_database_error_a_retry_cannot_fix_fails_the_run_and_frees_the_next(
+    firm_a_scope, committed, monkeypatch, tmp_path
+):
+    world = firm_a_scope
+    prepared(world)
+
+    def refuse(*args, **kwargs):
+        raise DataError("value too long for type character varying(255)")
+
+    monkeypatch.setattr(services, "_store_review_queue", refuse)
+
+    commit = run(world, RunKind.COMMIT, committed)
+
+    assert commit.job.status == JobStatus.FAILED
+    assert commit.job.error.startswith("Stopped on a database error (DataError")
+    assert "Start a new run" in commit.job.error
+    assert not MigrationDataset.objects.exists()
+    assert not RejectedRow.objects.exists()
+    assert _staged_files(tmp_path, commit) == []
+    monkeypatch.undo()
+    assert run(world, RunKind.COMMIT, committed).succeeded  # not blocked for hours
+
+
+def test_an_unexpected_error_fails_the_run_with_a_message(firm_a_scope, committed, monkeypatch):
+    world = firm_a_scope
+    prepared(world)
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(services.results, "run", broken)
+
+    dry = run(world, RunKind.DRY, committed)
+
+    assert dry.job.status == JobStatus.FAILED
+    assert dry.job.error.startswith("Stopped on an unexpected error (ZeroDivisionError")
+    assert "Start a new run" in dry.job.error
+
+
+@pytest.fixture
+def retried_in_process():
+    """In-process (eager) tasks retry in place, as a worker would, instead of handing the first
+    retry back to the caller: the task runs until its retries are used up, then fails."""
+    previous = celery_app.conf.task_eager_propagates
+    celery_app.conf.task_eager_propagates = False
+    yield
+    celery_app.conf.task_eager_propagates = previous
+
+
+def test_a_run_whose_database_retries_run_out_is_failed_and_frees_the_next(
+    firm_a_scope, committed, monkeypatch, retried_in_process
+):
+    world = firm_a_scope
+    prepared(world)
+    attempts = []
+
+    def connection_lost(this):
+        attempts.append(this.pk)
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(services, "_compute", connection_lost)
+
+    run(world, RunKind.DRY, committed)
+
+    lost = MigrationRun.objects.get()
+    assert len(attempts) == 1 + tasks.migration_run.max_retries
+    job = Job.objects.get(pk=lost.job_id)
+    assert job.status == JobStatus.FAILED
+    assert "the database could not be reached, and retrying did not help" in job.error
+    monkeypatch.undo()
+    assert run(world, RunKind.DRY, committed).succeeded
+
+
+# --- uploads that break the reader ---------------------------------------------------------------
+
+
+def _damaged_workbook() -> SimpleUploadedFile:
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["Contact ID", "First Name"])
+    for n in range(300):
+        workbook.active.append([f"C{n}", f"Name {n}"])
+    packed = io.BytesIO()
+    workbook.save(packed)
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(packed) as source, zipfile.ZipFile(damaged, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            target.writestr(info.filename, data[:-500] if "worksheets/" in info.filename else data)
+    return SimpleUploadedFile("contacts.xlsx", damaged.getvalue())
+
+
+def test_a_damaged_workbook_is_refused_with_its_reason(firm_a_scope):
+    world = firm_a_scope
+    in_launch(world)
+    services.migration_start(engagement=world.engagement, actor=world.consultant)
+
+    source = services.source_upload(
+        engagement=world.engagement,
+        actor=world.consultant,
+        target=obj(world.engagement, "contact"),
+        uploaded=_damaged_workbook(),
+    )
+
+    assert source.status == SourceStatus.FAILED
+    assert "“contacts.xlsx” is damaged and cannot be read after row" in source.error
+    assert not default_storage.exists(source.file)
+
+
+def test_an_unexpected_error_while_checking_a_big_upload_refuses_it_instead_of_waiting(
+    firm_a_scope, committed, monkeypatch
+):
+    world = firm_a_scope
+    in_launch(world)
+    services.migration_start(engagement=world.engagement, actor=world.consultant)
+    monkeypatch.setattr(services, "INLINE_INSPECT_BYTES", 10)
+
+    def broken(path, *, filename):
+        raise RuntimeError("a reader bug")
+
+    monkeypatch.setattr(services, "inspect_source", broken)
+
+    with committed():
+        source = upload(world, "account", "accounts.csv", ACCOUNTS_CSV)
+
+    source.refresh_from_db()
+    assert source.status == SourceStatus.FAILED
+    assert source.error.startswith("“accounts.csv” could not be checked")
+    assert "logged for support" in source.error
+    assert not default_storage.exists(source.file)
+    job = Job.objects.get(pk=source.job_id)
+    assert (job.status, job.error) == (JobStatus.FAILED, source.error)
+
+
+def test_an_inspection_whose_database_retries_run_out_refuses_the_upload(
+    firm_a_scope, committed, monkeypatch, retried_in_process
+):
+    world = firm_a_scope
+    in_launch(world)
+    services.migration_start(engagement=world.engagement, actor=world.consultant)
+    monkeypatch.setattr(services, "INLINE_INSPECT_BYTES", 10)
+
+    real_progress = services.job_progress
+
+    def connection_lost(*, job, percent, step):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(services, "job_progress", connection_lost)
+
+    with committed():
+        upload(world, "account", "accounts.csv", ACCOUNTS_CSV)
+
+    monkeypatch.setattr(services, "job_progress", real_progress)
+    source = SourceUpload.objects.get()
+    assert source.status == SourceStatus.FAILED
+    assert "could not be checked" in source.error
+    assert Job.objects.get(pk=source.job_id).status == JobStatus.FAILED
+
+
+# --- the upload limit ----------------------------------------------------------------------------
+
+
+def test_uploads_are_limited_to_256_mb_and_the_upload_page_says_so(firm_a_scope, as_consultant):
+    world = firm_a_scope
+    in_launch(world)
+    services.migration_start(engagement=world.engagement, actor=world.consultant)
+    too_big = csv_file("contacts.csv", "Contact ID\nC1\n")
+    too_big.size = 256 * 1024 * 1024 + 1
+
+    with pytest.raises(ApplicationError, match="over the 256 MB upload limit"):
+        services.source_upload(
+            engagement=world.engagement,
+            actor=world.consultant,
+            target=obj(world.engagement, "contact"),
+            uploaded=too_big,
+        )
+    assert not SourceUpload.objects.exists()
+
+    page = as_consultant.get(reverse("migration_sources", args=[world.engagement.public_id]))
+    assert "Up to 256 MB per file" in page.content.decode()

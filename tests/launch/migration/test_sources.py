@@ -3,10 +3,12 @@
 import codecs
 import datetime as dt
 import pathlib
+import zipfile
 
 import openpyxl
 import pytest
 
+from launch.migration import sources
 from launch.migration.sources import (
     MAX_FIELD_CHARS,
     SourceError,
@@ -218,3 +220,72 @@ def test_iter_rows_refuses_a_file_changed_after_inspection(tmp_path):
     path.write_text("Id,Name\n1,Ann,extra\n")
     with pytest.raises(SourceError, match="has changed since it was checked"):
         list(iter_rows(path, info))
+
+
+# --- damaged and hostile workbooks ---------------------------------------------------------------
+
+
+def _workbook(path: pathlib.Path, rows: int = 200) -> pathlib.Path:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Id", "Name", "Email"])
+    for n in range(rows):
+        sheet.append([n, f"Person {n}", f"person{n}@example.com"])
+    workbook.save(path)
+    return path
+
+
+def _rewrite(path: pathlib.Path, change) -> None:
+    """Rewrite the workbook's ZIP with each part passed through `change(name, data)`."""
+    with zipfile.ZipFile(path) as source:
+        parts = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in parts:
+            target.writestr(info.filename, change(info.filename, data))
+
+
+def test_an_xlsx_with_a_truncated_sheet_is_refused_while_its_rows_are_read(tmp_path):
+    # A valid ZIP whose sheet XML was cut short (an upload or a sync that stopped part-way):
+    # openpyxl opens it, and only reading the rows finds the damage.
+    path = _workbook(tmp_path / "cut.xlsx")
+    _rewrite(path, lambda name, data: data[: len(data) // 2] if "worksheets/" in name else data)
+
+    message = refused(path)
+
+    assert message.startswith("“cut.xlsx” is damaged and cannot be read after row ")
+    assert "save it again as .xlsx, or as CSV (UTF-8)" in message
+
+
+def test_iter_rows_reports_a_workbook_damaged_after_inspection_as_a_source_error(tmp_path):
+    path = _workbook(tmp_path / "later.xlsx")
+    info = inspect(path)
+    _rewrite(path, lambda name, data: data[:-300] if "worksheets/" in name else data)
+
+    with pytest.raises(SourceError, match="is damaged and cannot be read after row"):
+        list(iter_rows(path, info))
+
+
+def test_an_xlsx_decompression_bomb_is_refused_before_it_is_opened(tmp_path):
+    path = _workbook(tmp_path / "bomb.xlsx", rows=2)
+    zeros = bytes(1024 * 1024)
+    with (
+        zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("xl/media/padding.bin", "w") as part,
+    ):
+        for _ in range(64):  # 64 MiB of zeros, packed to about 64 KiB
+            part.write(zeros)
+    assert path.stat().st_size < 1024 * 1024
+
+    message = refused(path)
+
+    assert "xl/media/padding.bin" in message and "decompression bomb" in message
+
+
+def test_an_xlsx_unpacking_over_the_size_bound_is_refused(tmp_path, monkeypatch):
+    path = _workbook(tmp_path / "huge.xlsx", rows=2000)
+    monkeypatch.setattr(sources, "XLSX_MAX_UNPACKED", 50_000, raising=False)
+
+    message = refused(path)
+
+    assert message.startswith("“huge.xlsx” unpacks to ")
+    assert "Export the data as CSV (UTF-8)" in message
