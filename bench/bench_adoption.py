@@ -87,7 +87,9 @@ def build(events: int):
     firm = membership.firm
     with tenant_scope(firm):
         client = Client.objects.create(firm=firm, name="Bench Client")
-        engagement = Engagement.objects.create(firm=firm, client=client, name="Bench rollout")
+        engagement = Engagement.objects.create(
+            firm=firm, client=client, name="Bench rollout", start_date=START.date()
+        )
         roles = (
             [StakeholderRole.REP] * 240
             + [StakeholderRole.MANAGER] * 40

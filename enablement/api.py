@@ -31,8 +31,8 @@ class UsageEventSerializer(serializers.Serializer):
     id = serializers.CharField(
         required=False,
         max_length=200,
-        help_text="Your system's id of the event. With it, re-sending an event never stores it "
-        "twice; without it, an event is recognised by its content.",
+        help_text="Your system's id of the event, unique per API key. With it, re-sending an "
+        "event never stores it twice; without it, an event is recognised by its content.",
     )
     user = serializers.EmailField(help_text="The email of a stakeholder of the engagement.")
     kind = serializers.ChoiceField(choices=UsageKind.choices)
@@ -43,7 +43,10 @@ class UsageEventSerializer(serializers.Serializer):
         required=False, help_text="The record's object (required for record events)."
     )
     record_id = serializers.CharField(required=False)
-    timestamp = serializers.DateTimeField(help_text="ISO 8601; without a zone it is read as UTC.")
+    timestamp = serializers.DateTimeField(
+        help_text="ISO 8601; without a zone it is read as UTC. Not in the future, and not before "
+        "the engagement's start date (or, without one, more than two years ago)."
+    )
     fields = serializers.DictField(
         required=False,
         allow_null=True,

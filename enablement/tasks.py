@@ -1,14 +1,19 @@
 """Celery tasks of Phase 6: thin — they take ids and the firm id, set the tenant scope and call
 a service."""
 
+import logging
+from collections.abc import Callable, Iterable
+
 from celery import shared_task
 from django.db import OperationalError
 
 from enablement import documents
 from enablement.services import alerts as adoption_alerts
 from enablement.services import metrics as adoption_metrics
-from engagements.models import Firm
+from engagements.models import Engagement, Firm
 from engagements.tenancy import tenant_scope
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task
@@ -37,13 +42,14 @@ def deliver_handoff_pack(version_id: int, firm_id: int) -> None:
 )
 def compute_adoption_metrics() -> None:
     """Every 15 minutes (Celery beat): recompute the weeks that received usage events, per
-    firm, then the alerts of the engagements whose metrics changed. Safe to run twice: a week
+    engagement, then its alerts if it is still tracking adoption. Safe to run twice: a week
     is recomputed from scratch and an alert opens (and is emailed) once."""
-    # Cross-tenant on purpose: beat has no firm; each firm's work runs inside its own scope.
-    for firm in Firm.objects.all():
-        with tenant_scope(firm):
-            for engagement in adoption_metrics.metrics_compute():
-                adoption_alerts.alerts_evaluate(engagement=engagement)
+
+    def compute(engagement: Engagement) -> None:
+        adoption_metrics.metrics_compute(engagement=engagement)
+        adoption_alerts.alerts_evaluate(engagement=engagement)  # nothing if no longer tracking
+
+    _each_engagement(adoption_metrics.engagements_to_compute, compute, "Adoption metrics")
 
 
 @shared_task(
@@ -54,13 +60,46 @@ def compute_adoption_metrics() -> None:
     max_retries=5,
 )
 def evaluate_adoption_alerts() -> None:
-    """Every hour (Celery beat): open and close alerts of every active engagement with metrics,
-    so a week that ends without new events still counts, and recoveries close alerts."""
-    for firm in Firm.objects.all():
+    """Every hour (Celery beat): open and close alerts of every engagement still tracking
+    adoption with metrics, so a week that ends without new events still counts (its silent
+    week is filled first), and recoveries close alerts."""
+
+    def engagements() -> list[Engagement]:
+        waiting = adoption_metrics.engagements_to_compute()
+        tracked = adoption_metrics.engagements_tracked()
+        return list({e.pk: e for e in [*waiting, *tracked]}.values())
+
+    def evaluate(engagement: Engagement) -> None:
+        adoption_metrics.metrics_compute(engagement=engagement)
+        adoption_alerts.alerts_evaluate(engagement=engagement)  # nothing if no longer tracking
+
+    _each_engagement(engagements, evaluate, "Adoption alerts")
+
+
+def _each_engagement(
+    engagements: Callable[[], Iterable[Engagement]],
+    work: Callable[[Engagement], None],
+    what: str,
+) -> None:
+    """Run `work` on each engagement `engagements()` lists, firm by firm, each in its firm's
+    scope. One engagement's failure is logged and the others go on: its dirty weeks stay
+    marked and its alerts as they were, so the next scheduled run tries it again."""
+    # Cross-tenant on purpose: beat has no firm; each firm's work runs inside its own scope.
+    for firm in Firm.objects.order_by("pk"):
         with tenant_scope(firm):
-            adoption_metrics.metrics_compute()
-            for engagement in adoption_metrics.engagements_tracked():
-                adoption_alerts.alerts_evaluate(engagement=engagement)
+            try:
+                listed = list(engagements())
+            except Exception:
+                logger.exception("%s: listing the engagements of firm %s failed", what, firm.pk)
+                continue
+            for engagement in listed:
+                try:
+                    work(engagement)
+                except Exception:
+                    logger.exception(
+                        "%s failed for engagement %s (%s) of firm %s; the next run retries it",
+                        what, engagement.public_id, engagement.name, firm.pk,
+                    )  # fmt: skip
 
 
 @shared_task(

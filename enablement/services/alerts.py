@@ -12,8 +12,13 @@ Rules (documented on the settings page too):
   the run reaches 2 × N weeks. Open critical alerts block the Phase 6 sign-off.
 - An alert is emailed once, when it opens, to the lead consultant and the client's managers
   (the engagement's manager stakeholders), with the suggested intervention.
-- An alert closes itself when its metric is back at or above the threshold in the latest
-  completed week, or when the threshold is switched off. A later drop opens a new alert.
+- An alert closes itself, with the reason, when its metric is back at or above the threshold
+  in the latest completed week; when the metric could not be measured that week (no record with
+  required fields touched, no key features for the role); when it is no longer watched for the
+  subject's role (threshold switched off, or the stakeholder moved to a role where it is not);
+  or when the subject has no metrics left in the window. A later drop opens a new alert.
+- Only engagements still tracking adoption (not completed or cancelled, see
+  `metrics.TRACKING_STATUSES`) are evaluated: a closed engagement gets no new alert or email.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from enablement.models import (
     WeeklyMetric,
     metric_value_text,
 )
+from enablement.services.metrics import engagement_is_tracking
 from enablement.services.usage import week_of
 from engagements.errors import ApplicationError
 from engagements.models import Engagement, Stakeholder, StakeholderRole, User
@@ -251,7 +257,10 @@ def _title(subject: _Subject, metric: str, threshold: float, weeks: int) -> str:
 
 
 def alerts_evaluate(*, engagement: Engagement, today: date | None = None) -> AlertsOutcome:
-    """Open, update and close the engagement's alerts from its completed weeks' metrics."""
+    """Open, update and close the engagement's alerts from its completed weeks' metrics.
+    Nothing for an engagement no longer tracking adoption (module docstring)."""
+    if not engagement_is_tracking(engagement):
+        return AlertsOutcome(opened=[], closed=[])
     today = today or timezone.localdate()
     n = consecutive_weeks(engagement=engagement)
     last_complete = week_of(today) - timedelta(days=7)
@@ -263,7 +272,8 @@ def alerts_evaluate(*, engagement: Engagement, today: date | None = None) -> Ale
     }
     outcome = AlertsOutcome(opened=[], closed=[])
     seen: set[tuple[str, str]] = set()
-    for subject in _subjects(engagement, window):
+    subjects = {subject.key: subject for subject in _subjects(engagement, window)}
+    for subject in subjects.values():
         for metric in WEEKLY_FIELDS:
             threshold = thresholds[(subject.role, metric)]
             key = (subject.key, metric)
@@ -271,7 +281,8 @@ def alerts_evaluate(*, engagement: Engagement, today: date | None = None) -> Ale
             if threshold <= 0:
                 continue  # not watched; an open alert is closed below
             seen.add(key)
-            latest = subject.series.get(last_complete, {}).get(metric)
+            latest_row = subject.series.get(last_complete)
+            latest = latest_row.get(metric) if latest_row else None
             run = _run_below(subject.series, metric, threshold, window)
             if run >= n:
                 severity = (
@@ -306,11 +317,46 @@ def alerts_evaluate(*, engagement: Engagement, today: date | None = None) -> Ale
                     f"{last_complete:%d %b %Y}, at or above {format_value(metric, threshold)}.",
                 )
                 outcome.closed.append(alert)
+            elif alert is not None and latest_row is not None and latest is None:
+                # The week is computed but the metric had nothing to measure: the alert's
+                # premise is gone (a run below restarts from the next measured week).
+                _alert_close(
+                    alert,
+                    f"Closed: {Metric(metric).label.lower()} could not be measured in the week "
+                    f"of {last_complete:%d %b %Y} "
+                    f"({UNMEASURED.get(metric, 'nothing to measure')}).",
+                )
+                outcome.closed.append(alert)
     for key, alert in open_alerts.items():
-        if key not in seen and thresholds.get((alert.role, alert.metric), 0) <= 0:
-            _alert_close(alert, "Closed: this metric is no longer watched for the role.")
+        if key not in seen:
+            _alert_close(alert, _unwatched_reason(alert, subjects.get(alert.subject), len(window)))
             outcome.closed.append(alert)
     return outcome
+
+
+UNMEASURED = {
+    # Why a metric is null in a computed week (see services/metrics.py); the others never are.
+    Metric.COMPLETENESS: "no record with required fields was touched",
+    Metric.UTILISATION: "the role has no key features",
+}
+
+
+def _unwatched_reason(alert: AdoptionAlert, subject: _Subject | None, weeks: int) -> str:
+    """Why an open alert that was not evaluated this run closes."""
+    if subject is None:
+        who = (
+            f"{alert.stakeholder.name} was not"
+            if alert.stakeholder_id
+            else f"no one with the role {StakeholderRole(alert.role).label} was"
+        )
+        return f"Closed: {who} measured in the last {weeks} completed weeks."
+    if subject.stakeholder is not None and subject.role != alert.role:
+        role = StakeholderRole(subject.role).label
+        return (
+            f"Closed: {subject.name} is now {role}, whose "
+            f"{Metric(alert.metric).label.lower()} is not watched."
+        )
+    return "Closed: this metric is no longer watched for the role."
 
 
 def _alert_open(

@@ -13,25 +13,32 @@ The metrics of a stakeholder's week (`WeeklyMetric`):
   utilisation / 100 (weight 0.3). A component that could not be measured (null) is left out
   and the weights of the others are rescaled, so nobody is marked down for what does not apply.
 
+Who is measured when: a stakeholder has a row for every week from the week they were added to
+the engagement on, or from the week of their first event if that is earlier (usage history
+imported for them: silent weeks after it are real zeros); never before. Someone added today
+without history is not marked down, or alerted on, for the weeks before they were there.
+
 How it is computed: ingestion marks every week that received a new event dirty. A run
 recomputes only dirty weeks (and fills completed weeks that got no event at all with zeros, so a
 silent week shows as one), each from scratch: one grouped query per metric over that
-engagement's events of those weeks, then the rows of every stakeholder of the engagement are
-replaced in one transaction. A week recomputed from scratch cannot double count an event that
-arrived twice (it is stored once) or miss one that arrived late (its week was marked dirty).
+engagement's events of those weeks, then the rows of the engagement's stakeholders are replaced
+in one transaction. A week recomputed from scratch cannot double count an event that arrived
+twice (it is stored once) or miss one that arrived late (its week was marked dirty). Silent
+weeks are filled only for engagements still tracking adoption (not completed or cancelled), and
+never before the engagement's start (`usage.earliest_event_day`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 
 from enablement.models import DirtyWeek, KeyFeature, RequiredField, UsageEvent, WeeklyMetric
-from enablement.services.usage import dirty_weeks_mark, normalise, week_of
+from enablement.services.usage import dirty_weeks_mark, earliest_event_day, normalise, week_of
 from engagements.errors import ApplicationError
 from engagements.models import (
     Engagement,
@@ -44,6 +51,11 @@ from engagements.models import (
 )
 from engagements.services import jobs
 
+METRICS_JOB = "adoption_metrics"
+"""The kind of the job record of a consultant's "recompute now"."""
+TRACKING_STATUSES = (EngagementStatus.ACTIVE, EngagementStatus.ON_HOLD)
+"""Engagements still tracking adoption: not closed. Only they get silent weeks filled and alerts
+evaluated (and emailed); a completed or cancelled engagement's metrics still take late events."""
 WEIGHTS = {"activity": 0.4, "completeness": 0.3, "utilisation": 0.3}
 FULL_ACTIVITY_DAYS = 5
 """Active days in a week that count as fully active (a working week)."""
@@ -81,12 +93,51 @@ def _percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
+def engagement_is_tracking(engagement: Engagement) -> bool:
+    return engagement.status in TRACKING_STATUSES
+
+
+def _first_weeks(
+    engagement: Engagement, stakeholders: list[dict], weeks: list[date], activity: dict
+) -> dict[int, date]:
+    """Each stakeholder's first measured week (module docstring): the week they were added, or
+    of their first event if earlier. Events of the weeks computed now are in `activity`; those
+    of weeks computed before show as rows with events, one grouped query over the metrics (far
+    fewer rows than events), made only when someone was added after the first week computed."""
+    first = {
+        person["pk"]: week_of(person["created_at"].astimezone(UTC).date())
+        for person in stakeholders
+    }
+    late = {pk for pk, week in first.items() if week > weeks[0]}
+    if not late:
+        return first
+    for pk, week in activity:
+        if pk in late and week < first[pk]:
+            first[pk] = week
+    for pk, week in (
+        WeeklyMetric.objects.filter(
+            engagement=engagement,
+            stakeholder_id__in=sorted(late),
+            events__gt=0,
+            week__lt=max(first[pk] for pk in late),
+        )
+        .values("stakeholder_id")
+        .annotate(first=Min("week"))
+        .values_list("stakeholder_id", "first")
+        .order_by()
+    ):
+        first[pk] = min(first[pk], week)
+    return first
+
+
 def metrics_compute_weeks(*, engagement: Engagement, weeks: set[date]) -> int:
     """Recompute the engagement's metrics of `weeks` from its events; returns rows written."""
     if not weeks:
         return 0
     weeks = sorted(weeks)
-    stakeholders = list(Stakeholder.objects.filter(engagement=engagement).values("pk", "role"))
+    stakeholders = list(
+        Stakeholder.objects.filter(engagement=engagement).values("pk", "role", "created_at")
+    )
     key_features: dict[str, set[str]] = defaultdict(set)
     for role, name in KeyFeature.objects.filter(engagement=engagement).values_list("role", "name"):
         key_features[role].add(name)
@@ -131,9 +182,12 @@ def metrics_compute_weeks(*, engagement: Engagement, weeks: set[date]) -> int:
     ):
         utilisation[(row["stakeholder_id"], row["week"])] += 1  # one row per distinct feature
 
+    first_week = _first_weeks(engagement, stakeholders, weeks, activity)
     rows = []
     for person in stakeholders:
         for week in weeks:
+            if week < first_week[person["pk"]]:
+                continue  # not there yet (module docstring)
             key = (person["pk"], week)
             act = activity.get(key, {})
             comp = completeness.get(key)
@@ -171,20 +225,27 @@ def metrics_compute_weeks(*, engagement: Engagement, weeks: set[date]) -> int:
     return len(rows)
 
 
-def _silent_weeks(today: date) -> dict[int, set[date]]:
-    """Per active engagement with metrics: completed weeks since its first computed week that
-    have no metrics (no event at all arrived for them), so they show as zeros."""
+def _silent_weeks(today: date, engagement: Engagement | None = None) -> dict[int, set[date]]:
+    """Per tracking engagement with metrics (or just `engagement`): completed weeks since its
+    first computed week, and not before the engagement's start, that have no metrics (no event
+    at all arrived for them), so they show as zeros. (Whoever has a row in the first computed
+    week has one in every later week, so a filled gap does not stay one.)"""
     last_complete = week_of(today) - timedelta(days=7)
+    rows = WeeklyMetric.objects.filter(engagement__status__in=TRACKING_STATUSES)
+    if engagement is not None:
+        rows = rows.filter(engagement=engagement)
     computed: dict[int, set[date]] = defaultdict(set)
-    for engagement_id, week in (
-        WeeklyMetric.objects.filter(engagement__status=EngagementStatus.ACTIVE)
-        .values_list("engagement_id", "week")
-        .distinct()
-    ):
+    for engagement_id, week in rows.values_list("engagement_id", "week").distinct():
         computed[engagement_id].add(week)
+    if not computed:
+        return {}
+    starts = {
+        tracked.pk: week_of(earliest_event_day(engagement=tracked, today=today))
+        for tracked in Engagement.objects.filter(pk__in=list(computed)).only("pk", "start_date")
+    }
     missing: dict[int, set[date]] = {}
     for engagement_id, weeks in computed.items():
-        week, gaps = min(weeks), set()
+        week, gaps = max(min(weeks), starts[engagement_id]), set()
         while week <= last_complete:
             if week not in weeks:
                 gaps.add(week)
@@ -194,40 +255,76 @@ def _silent_weeks(today: date) -> dict[int, set[date]]:
     return missing
 
 
-def metrics_compute(*, engagement: Engagement | None = None, today: date | None = None) -> list:
-    """Recompute every dirty week of the firm in scope (or of one engagement), and fill silent
-    weeks. A week marked dirty again while it was computed stays dirty for the next run.
-    Returns the engagements whose metrics changed."""
-    today = today or timezone.localdate()
+def _pending(
+    today: date, engagement: Engagement | None = None
+) -> tuple[dict[int, set[date]], dict[int, list[tuple]]]:
+    """Weeks to compute per engagement (dirty, or silent), and the dirty marks read."""
     dirty = DirtyWeek.objects.all()
     if engagement is not None:
         dirty = dirty.filter(engagement=engagement)
-    marks = list(dirty.values_list("pk", "engagement_id", "week", "marked_at"))
     todo: dict[int, set[date]] = defaultdict(set)
-    for _, engagement_id, week, _ in marks:
+    marks: dict[int, list[tuple]] = defaultdict(list)
+    for pk, engagement_id, week, marked_at in dirty.values_list(
+        "pk", "engagement_id", "week", "marked_at"
+    ):
         todo[engagement_id].add(week)
-    for engagement_id, weeks in _silent_weeks(today).items():
-        if engagement is None or engagement_id == engagement.pk:
-            todo[engagement_id] |= weeks
-    engagements = Engagement.objects.in_bulk(list(todo))
-    for engagement_id, weeks in todo.items():
-        metrics_compute_weeks(engagement=engagements[engagement_id], weeks=weeks)
-    # One statement: each mark goes only if it did not move while its week was computed.
+        marks[engagement_id].append((pk, marked_at))
+    for engagement_id, weeks in _silent_weeks(today, engagement).items():
+        todo[engagement_id] |= weeks
+    return todo, marks
+
+
+def _marks_clear(marks: list[tuple]) -> None:
+    """One statement: each mark goes only if it did not move while its week was computed."""
     by_time: dict = defaultdict(list)
-    for pk, _, _, marked_at in marks:
+    for pk, marked_at in marks:
         by_time[marked_at].append(pk)
     if by_time:
         done = Q()
         for marked_at, pks in by_time.items():
             done |= Q(pk__in=pks, marked_at=marked_at)
         DirtyWeek.objects.filter(done).delete()
+
+
+def metrics_compute(*, engagement: Engagement | None = None, today: date | None = None) -> list:
+    """Recompute every dirty week of the firm in scope (or of one engagement), and fill silent
+    weeks. A week marked dirty again while it was computed stays dirty for the next run; an
+    engagement whose computation fails keeps its marks (the ones done before it are cleared).
+    Returns the engagements whose metrics changed."""
+    today = today or timezone.localdate()
+    todo, marks = _pending(today, engagement)
+    engagements = Engagement.objects.in_bulk(list(todo))
+    for engagement_id, weeks in todo.items():
+        metrics_compute_weeks(engagement=engagements[engagement_id], weeks=weeks)
+        _marks_clear(marks.get(engagement_id, []))
     return [engagements[pk] for pk in todo]
 
 
+def engagements_to_compute(*, today: date | None = None) -> list[Engagement]:
+    """Engagements of the firm in scope with weeks waiting: dirty, or silent ones to fill."""
+    todo, _ = _pending(today or timezone.localdate())
+    return list(Engagement.objects.filter(pk__in=list(todo)).order_by("pk"))
+
+
 def engagements_tracked() -> list[Engagement]:
-    """Active engagements of the firm in scope that have adoption metrics."""
+    """Engagements of the firm in scope still tracking adoption that have adoption metrics."""
     ids = WeeklyMetric.objects.values_list("engagement_id", flat=True).distinct().order_by()
-    return list(Engagement.objects.filter(status=EngagementStatus.ACTIVE, pk__in=list(ids)))
+    return list(
+        Engagement.objects.filter(status__in=TRACKING_STATUSES, pk__in=list(ids)).order_by("pk")
+    )
+
+
+def metrics_recompute_request(*, engagement: Engagement, actor: User) -> Job:
+    """A consultant's "recompute now": a job record the page polls, and its task queued once
+    the request's transaction commits (so the worker finds the job)."""
+    from enablement.tasks import recompute_adoption  # the tasks module imports this one
+
+    with transaction.atomic():
+        job = jobs.job_create(engagement=engagement, kind=METRICS_JOB)
+        transaction.on_commit(
+            lambda: recompute_adoption.delay(engagement.pk, engagement.firm_id, job.pk)
+        )
+    return job
 
 
 def metrics_recompute_job(*, engagement_id: int, job_id: int) -> None:

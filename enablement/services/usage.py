@@ -9,9 +9,17 @@ Rules every source shares:
   integration users and admins.
 - Ingestion is idempotent: each event has a dedupe key (a digest of its source id when it has
   one, else of its content), unique per firm. An event sent twice is stored once and counted as
-  a duplicate.
+  a duplicate. A source id is only unique within the integration that sent it, so an API
+  event's id is scoped to the API key that posted it (or, posted from a browser session, to the
+  user): two integrations may both send "id": "1". The same key posting again stays idempotent;
+  a replacement key is a new sender (its re-posts of the old key's events are stored again).
 - Times without a zone are read as UTC; the ISO week (its Monday) and the day are stored on the
   event in UTC, so metrics group by plain columns on every database.
+- Timestamps are bounded: not more than a day in the future (clock skew), and not before the
+  engagement's start date — the new system's usage cannot predate the engagement. An
+  engagement without a start date refuses events more than two years old (`MAX_EVENT_AGE`).
+  Without a floor, one mistyped date (0001-01-01) would make the metrics job fill every silent
+  week from then to now for everyone.
 - Every week that received a new event is marked dirty; the metrics job recomputes those weeks.
 """
 
@@ -50,6 +58,8 @@ MAX_API_EVENTS = 5000
 MAX_REPORTED_ERRORS = 1000
 FUTURE_TOLERANCE = timedelta(hours=24)
 """Clock skew accepted before a timestamp counts as "in the future"."""
+MAX_EVENT_AGE = timedelta(days=730)
+"""How far back events go when the engagement has no start date (the module docstring)."""
 INSERT_BATCH = 2000
 RECORD_KINDS = (UsageKind.RECORD_CREATED, UsageKind.RECORD_UPDATED)
 
@@ -62,6 +72,14 @@ def normalise(name: str) -> str:
 def week_of(day: date) -> date:
     """The Monday of `day`'s ISO week."""
     return day - timedelta(days=day.weekday())
+
+
+def earliest_event_day(*, engagement: Engagement, today: date | None = None) -> date:
+    """The first day (UTC) an event of the engagement may be on: its start date, or two years
+    back when it has none. Metrics never fill silent weeks before it either."""
+    if engagement.start_date is not None:
+        return engagement.start_date
+    return (today or timezone.now().date()) - MAX_EVENT_AGE
 
 
 @dataclass
@@ -106,7 +124,10 @@ def _parse_time(value) -> datetime:
             moment = datetime.combine(only_date, time.min)
     if timezone.is_naive(moment):
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+05:00: before the first representable time
+        raise ValueError(f"“{value}” is out of range") from None
 
 
 def _dedupe_key(engagement: Engagement, parts: Iterable) -> str:
@@ -117,10 +138,13 @@ def _dedupe_key(engagement: Engagement, parts: Iterable) -> str:
 class _Context:
     """What validating a batch needs, read once: stakeholders by email, required fields."""
 
-    def __init__(self, engagement: Engagement, source: str, skip_unknown_users: bool) -> None:
+    def __init__(
+        self, engagement: Engagement, source: str, skip_unknown_users: bool, sender: str
+    ) -> None:
         self.engagement = engagement
         self.source = source
         self.skip_unknown_users = skip_unknown_users
+        self.sender = sender  # who a source id is unique within (see the module docstring)
         self.stakeholders = {
             email.lower(): pk
             for pk, email in Stakeholder.objects.filter(engagement=engagement).values_list(
@@ -132,7 +156,9 @@ class _Context:
             engagement=engagement
         ).values_list("object_name", "field_name"):
             self.required.setdefault(object_name, set()).add(field_name)
-        self.latest = timezone.now() + FUTURE_TOLERANCE
+        now = timezone.now()
+        self.latest = now + FUTURE_TOLERANCE
+        self.earliest = earliest_event_day(engagement=engagement, today=now.date())
 
 
 def _event(context: _Context, number: int, raw: dict, batch: _Batch) -> None:
@@ -175,8 +201,18 @@ def _event(context: _Context, number: int, raw: dict, batch: _Batch) -> None:
         problems.append(str(error))
         occurred_at = None
     else:
+        # isoformat: strftime does not zero-pad years before 1000 on every platform.
+        shown = f"{occurred_at.date().isoformat()} {occurred_at:%H:%M} UTC"
         if occurred_at > context.latest:
-            problems.append(f"the timestamp {occurred_at:%Y-%m-%d %H:%M} UTC is in the future")
+            problems.append(f"the timestamp {shown} is in the future")
+        elif occurred_at.date() < context.earliest:
+            problems.append(
+                f"the timestamp {shown} is before the engagement started "
+                f"({context.earliest.isoformat()})"
+                if context.engagement.start_date is not None
+                else f"the timestamp {shown} is more than two years old; set the "
+                "engagement's start date to accept older usage"
+            )
     fields = raw.get("fields")
     if fields is not None and not isinstance(fields, dict):
         problems.append("fields must be an object of field name → value")
@@ -193,7 +229,7 @@ def _event(context: _Context, number: int, raw: dict, batch: _Batch) -> None:
         required_total, required_filled = len(required), len(required & filled)
     source_id = str(raw.get("id") or "").strip()
     identity = (
-        ("id", context.source, source_id)
+        ("id", context.source, context.sender, source_id)
         if source_id
         else (email, kind, feature, object_name, record_id, occurred_at.isoformat())
     )
@@ -258,7 +294,13 @@ def usage_ingest(
 ) -> UsageUpload:
     """Validate every (row number, event) and store the batch, all or nothing. Returns the
     upload record: accepted with its counts, or rejected with each bad row and its reason."""
-    context = _Context(engagement, source, skip_unknown_users)
+    # Who the events' own ids are unique within: the API key, else the signed-in user.
+    sender = ""
+    if api_key is not None:
+        sender = f"key:{api_key.public_id}"
+    elif actor is not None:
+        sender = f"user:{actor.pk}"
+    context = _Context(engagement, source, skip_unknown_users, sender)
     batch = _Batch()
     received = 0
     for number, raw in rows:

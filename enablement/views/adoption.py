@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -35,12 +34,11 @@ from engagements.errors import ApplicationError
 from engagements.models import Engagement, Job, StakeholderRole
 from engagements.pages import engagement_or_404, phase_page, show_error
 from engagements.phases import Phase
-from engagements.services import jobs
 
 PAGE_SIZE = 20
 ERRORS_PAGE_SIZE = 50
 WEEK_CHOICES = (8, 12, 26)
-METRICS_JOB = "adoption_metrics"
+METRICS_JOB = metrics.METRICS_JOB
 CHART_SCALE = {
     Metric.SCORE: (100, ""),
     Metric.ACTIVE_DAYS: (5, " d"),
@@ -132,14 +130,8 @@ def adoption(request: HttpRequest, public_id) -> HttpResponse:
 @require_POST
 def adoption_recompute(request: HttpRequest, public_id) -> HttpResponse:
     """Recompute the weeks waiting now instead of at the next scheduled run, then the alerts."""
-    from enablement.tasks import recompute_adoption
-
     engagement = engagement_or_404(public_id)
-    with transaction.atomic():
-        job = jobs.job_create(engagement=engagement, kind=METRICS_JOB)
-        transaction.on_commit(
-            lambda: recompute_adoption.delay(engagement.pk, engagement.firm_id, job.pk)
-        )
+    metrics.metrics_recompute_request(engagement=engagement, actor=request.user)
     messages.success(request, "Recomputing adoption metrics…")
     return redirect(f"{reverse('adoption', args=[engagement.public_id])}#metrics-job")
 

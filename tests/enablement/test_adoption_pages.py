@@ -2,7 +2,7 @@
 through the page, settings that keep what was typed, API keys shown once and revoked after a
 confirmation, the recompute job, and query counts that do not grow with the rows."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,11 +14,21 @@ from django.utils import timezone
 from enablement.models import AdoptionThreshold, ApiKey, KeyFeature, UsageEvent, UsageUpload
 from enablement.services import api_keys, metrics
 from enablement.services.usage import week_of
-from engagements.models import Job, JobStatus, Stakeholder, StakeholderRole
+from engagements.models import Engagement, Job, JobStatus, Stakeholder, StakeholderRole
 from engagements.tenancy import tenant_scope
 from tests.conftest import signed_in
 from tests.enablement.adoption_builders import feature, login, person, send, with_measures
 from tests.enablement.training_builders import client_user
+
+
+@pytest.fixture(autouse=True)
+def _there_before_the_scenario(world):
+    """Some uploads are dated 2025: the engagement started, and its people were added, before
+    them (events before the start are refused; nobody is measured before being added)."""
+    started = datetime(2025, 1, 1, tzinfo=UTC)
+    Engagement.unscoped.update(start_date=started.date())
+    Stakeholder.unscoped.update(created_at=started)
+    world.engagement.start_date = started.date()
 
 
 def url(name: str, world, *args) -> str:

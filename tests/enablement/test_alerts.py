@@ -2,7 +2,7 @@
 threshold, emailed once to the lead consultant and the client's managers, escalated, closed by
 themselves on recovery; role alerts; thresholds switched off."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -11,10 +11,11 @@ from freezegun import freeze_time
 
 from enablement.models import AdoptionAlert, AlertSeverity
 from enablement.selectors.adoption import open_critical_alerts
-from enablement.services import alerts
+from enablement.services import alerts, metrics
 from enablement.tasks import compute_adoption_metrics, evaluate_adoption_alerts
-from engagements.models import StakeholderRole
-from tests.enablement.adoption_builders import MONDAY, login, person, send
+from engagements.models import Engagement, Stakeholder, StakeholderRole
+from engagements.services import stakeholder_update
+from tests.enablement.adoption_builders import HALF_RECORD, MONDAY, login, person, record, send
 
 LEAD = "bob@alpha.example"
 MANAGER = "mia@xylo.example"
@@ -38,6 +39,16 @@ def _template_engines_loaded_before_time_is_frozen() -> None:
     # Loading the engines imports psycopg's C module, which refuses to import while freezegun
     # has swapped datetime.date for its fake.
     engines.all()
+
+
+@pytest.fixture(autouse=True)
+def _there_before_the_scenario(world):
+    """The scenario's events are dated 2025: the engagement started, and its people were added,
+    before them (events before the start are refused; nobody is measured before being added)."""
+    started = datetime(2025, 1, 1, tzinfo=UTC)
+    Engagement.unscoped.update(start_date=started.date())
+    Stakeholder.unscoped.update(created_at=started)
+    world.engagement.start_date = started.date()
 
 
 @pytest.fixture
@@ -241,3 +252,101 @@ def test_impossible_thresholds_are_refused(team, field, value, message):
             thresholds=thresholds,
         )  # fmt: skip
     assert error.value.field == field
+
+
+def test_a_stakeholder_added_later_gets_no_alert_for_the_weeks_before(team, committed):
+    for n in (1, 2, 3, 4):
+        a_week(team, n, ray_days=3)
+    run_jobs_on(wednesday_of(5), committed)
+    nina = person(team, "Nina New")
+    Stakeholder.objects.filter(pk=nina.pk).update(
+        created_at=datetime.combine(wednesday_of(5), datetime.min.time(), tzinfo=UTC)
+    )
+    # A key feature added: every computed week is recomputed, with Nina among the people now.
+    metrics.key_feature_add(
+        engagement=team.engagement, actor=team.consultant, role="leadership", name="Board pack"
+    )
+
+    run_jobs_on(wednesday_of(5) + timedelta(hours=1), committed)
+
+    assert list(AdoptionAlert.objects.all()) == []
+    assert mail.outbox == []
+
+
+def completeness_below_for_two_weeks(world, committed) -> AdoptionAlert:
+    """Ray fills half the required fields of his records in weeks 1 and 2 (active every day)."""
+    metrics.required_fields_add_suggested(engagement=world.engagement, actor=world.consultant)
+    for n in (1, 2):
+        a_week(world, n, ray_days=5)
+        send(world.engagement, record(world.rep_stakeholder, f"OPP-{n}", week(n), **HALF_RECORD))
+    run_jobs_on(wednesday_of(3), committed)
+    [alert] = ray_alerts()
+    assert (alert.metric, alert.closed_at) == ("completeness", None)
+    return alert
+
+
+def test_an_alert_closes_when_its_metric_can_no_longer_be_measured(team, committed):
+    alert = completeness_below_for_two_weeks(team, committed)
+
+    a_week(team, 3, ray_days=5)  # in the system every day, but no record touched
+    run_jobs_on(wednesday_of(4), committed)
+
+    alert.refresh_from_db()
+    assert alert.closed_at is not None
+    assert alert.closed_reason == (
+        "Closed: data-entry completeness could not be measured in the week of 17 Mar 2025 "
+        "(no record with required fields was touched)."
+    )
+
+
+def test_an_alert_closes_when_the_stakeholder_moves_to_a_role_where_it_is_not_watched(
+    team, committed
+):
+    alert = completeness_below_for_two_weeks(team, committed)
+
+    stakeholder_update(stakeholder=team.rep_stakeholder, actor=team.consultant, role="ops")
+    run_jobs_on(wednesday_of(3) + timedelta(hours=1), committed)
+
+    alert.refresh_from_db()
+    assert alert.closed_at is not None
+    assert alert.closed_reason == (
+        "Closed: Ray Rep is now Ops, whose data-entry completeness is not watched."
+    )
+
+
+def test_a_role_alert_closes_when_no_one_has_the_role_any_more(team, committed):
+    for n in (1, 2):
+        send(team.engagement, *active(team.rep_stakeholder, n, 1),
+             *active(team.approver_stakeholder, n, 2), *active(team.manager, n, 3))  # fmt: skip
+    run_jobs_on(wednesday_of(3), committed)
+    role_alert = AdoptionAlert.objects.get(subject="role:rep")
+
+    for rep in (team.rep_stakeholder, team.approver_stakeholder):
+        stakeholder_update(stakeholder=rep, actor=team.consultant, role="manager")
+    metrics.key_feature_add(  # recomputes every week, with the people's roles now
+        engagement=team.engagement, actor=team.consultant, role="leadership", name="Board pack"
+    )
+    run_jobs_on(wednesday_of(3) + timedelta(hours=1), committed)
+
+    role_alert.refresh_from_db()
+    assert role_alert.closed_reason == (
+        "Closed: no one with the role Rep was measured in the last 4 completed weeks."
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "alerted"), [("on_hold", True), ("completed", False), ("cancelled", False)]
+)
+def test_only_engagements_not_closed_get_alerts(team, committed, status, alerted):
+    for n in (1, 2):
+        a_week(team, n, ray_days=1)
+    Engagement.objects.filter(pk=team.engagement.pk).update(status=status)
+
+    run_jobs_on(wednesday_of(3), committed)
+
+    assert bool(ray_alerts()) is alerted
+    assert bool(mail.outbox) is alerted
+    team.engagement.refresh_from_db()
+    with freeze_time(wednesday_of(3)):  # as the consultant's "recompute now" does
+        outcome = alerts.alerts_evaluate(engagement=team.engagement)
+    assert outcome.opened == []

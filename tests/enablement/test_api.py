@@ -2,19 +2,30 @@
 posting with every bad event reported, idempotence, and the schema and its offline docs."""
 
 import json
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
+from django.utils import timezone
 
-from enablement.models import ApiKey, UsageEvent, UsageUpload
+from enablement.models import ApiKey, DirtyWeek, UsageEvent, UsageUpload
 from enablement.services import api_keys
-from engagements.models import Role
+from engagements.models import Engagement, Role, Stakeholder
 from engagements.tenancy import tenant_scope
 from tests.conftest import signed_in
 from tests.enablement.adoption_builders import MONDAY, feature, login, with_measures
 from tests.factories import MembershipFactory, StakeholderFactory
+
+
+@pytest.fixture(autouse=True)
+def _there_before_the_scenario(world):
+    """The events are dated 2025: the engagement started, and its people were added, before
+    them (events before the start are refused; nobody is measured before being added)."""
+    started = datetime(2025, 1, 1, tzinfo=UTC)
+    Engagement.unscoped.update(start_date=started.date())
+    Stakeholder.unscoped.update(created_at=started)
+    world.engagement.start_date = started.date()
 
 
 @pytest.fixture
@@ -279,3 +290,67 @@ def test_a_session_post_needs_the_csrf_token(world):
 
     assert response.status_code == 403
     assert stored(world) == 0
+
+
+def test_events_before_the_engagement_started_are_rejected_with_the_reason(world, key_a):
+    ray = world.rep_stakeholder
+    body = {
+        "events": [
+            login(ray, MONDAY),
+            login(ray, date(2024, 12, 31)),
+            {"user": ray.email, "kind": "login", "timestamp": "0001-01-01"},
+            {"user": ray.email, "kind": "login", "timestamp": "0001-01-01T00:00:00+05:00"},
+        ]
+    }
+
+    response = post(events_url(world.engagement), body, key_a)
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"row": 2, "reason": "the timestamp 2024-12-31 09:00 UTC is before the engagement "
+         "started (2025-01-01)"},
+        {"row": 3, "reason": "the timestamp 0001-01-01 00:00 UTC is before the engagement "
+         "started (2025-01-01)"},
+        {"row": 4, "reason": "“0001-01-01T00:00:00+05:00” is out of range"},
+    ]  # fmt: skip
+    assert stored(world) == 0
+    assert not DirtyWeek.unscoped.exists()
+
+
+def test_without_a_start_date_events_more_than_two_years_old_are_rejected(world, key_a):
+    Engagement.unscoped.filter(pk=world.engagement.pk).update(start_date=None)
+    today = timezone.now().date()
+    old, recent = today - timedelta(days=740), today - timedelta(days=700)
+    ray = world.rep_stakeholder
+
+    refused = post(events_url(world.engagement), {"events": [login(ray, old)]}, key_a)
+    accepted = post(events_url(world.engagement), {"events": [login(ray, recent)]}, key_a)
+
+    [error] = refused.json()["errors"]
+    assert error["reason"] == (
+        f"the timestamp {old} 09:00 UTC is more than two years old; set the engagement's "
+        "start date to accept older usage"
+    )
+    assert accepted.status_code == 201
+    assert stored(world) == 1
+
+
+def test_two_integrations_may_use_the_same_event_ids(world, key_a):
+    with tenant_scope(world.firm_a):
+        _, marketing = api_keys.api_key_create(
+            firm=world.firm_a, actor=world.consultant, name="Marketing automation"
+        )
+    ray, url = world.rep_stakeholder, events_url(world.engagement)
+    crm_event = {"events": [login(ray, MONDAY, id="1")]}
+    marketing_event = {"events": [feature(ray, "pipeline", MONDAY) | {"id": "1"}]}
+    by_hand = {"events": [login(ray, MONDAY, 15, id="1")]}
+
+    crm = post(url, crm_event, key_a)
+    other = post(url, marketing_event, marketing)
+    session = post(url, by_hand, http=signed_in(world.consultant))
+    crm_again = post(url, crm_event, key_a)
+    session_again = post(url, by_hand, http=signed_in(world.consultant))
+
+    assert [r.json()["stored"] for r in (crm, other, session)] == [1, 1, 1]
+    assert [r.json()["duplicates"] for r in (crm_again, session_again)] == [1, 1]
+    assert stored(world) == 3

@@ -1,14 +1,17 @@
 """Adoption metric maths on hand-made event sets: what a week of events gives per stakeholder,
 with duplicates, late events, silent weeks, and the documented score."""
 
-from datetime import timedelta
+import logging
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from enablement.models import DirtyWeek, UsageEvent, WeeklyMetric
-from enablement.services import metrics
+from enablement.services import alerts, metrics
 from enablement.services.metrics import adoption_score
-from engagements.models import StakeholderRole
+from enablement.tasks import compute_adoption_metrics, evaluate_adoption_alerts
+from engagements.models import Engagement, Job, JobStatus, Stakeholder, StakeholderRole
+from engagements.tenancy import tenant_scope
 from tests.enablement.adoption_builders import (
     FULL_RECORD,
     HALF_RECORD,
@@ -24,6 +27,32 @@ from tests.enablement.adoption_builders import (
 )
 
 TODAY = WEEK_3 + timedelta(days=2)  # a Wednesday: weeks 1 and 2 are complete
+WEEK_4 = WEEK_3 + timedelta(days=7)
+SCENARIO_START = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _there_before_the_scenario(world):
+    """The hand-made events are dated 2025: the engagements started, and their people were
+    added, before them. (Events before a start date are refused, and nobody is measured in the
+    weeks before they were added.)"""
+    Engagement.unscoped.update(start_date=SCENARIO_START.date())
+    Stakeholder.unscoped.update(created_at=SCENARIO_START)
+    for engagement in (world.engagement, world.engagement_y, world.engagement_b):
+        engagement.start_date = SCENARIO_START.date()
+
+
+def added_on(who: Stakeholder, day: date) -> Stakeholder:
+    """`who` was added to the engagement on `day`."""
+    Stakeholder.objects.filter(pk=who.pk).update(
+        created_at=datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+    )
+    return who
+
+
+def weeks_of(who: Stakeholder) -> list[date]:
+    rows = WeeklyMetric.objects.filter(stakeholder=who).order_by("week")
+    return list(rows.values_list("week", flat=True))
 
 
 @pytest.fixture
@@ -148,7 +177,7 @@ def test_a_late_event_recomputes_its_week_and_only_that_week(firm_a_scope, ray):
 
 
 def test_a_stakeholder_without_events_gets_a_zero_week_beside_active_colleagues(firm_a_scope, ray):
-    quiet = person(firm_a_scope, "Quinn Quiet")
+    quiet = added_on(person(firm_a_scope, "Quinn Quiet"), SCENARIO_START.date())
     send(firm_a_scope.engagement, login(ray, MONDAY))
 
     compute()
@@ -267,3 +296,135 @@ def test_the_adoption_jobs_command_runs_the_beat_jobs_once(firm_a_scope, ray):
     assert "Adoption metrics and alerts are up to date." in out.getvalue()
     assert week_of(ray, MONDAY).active_days == 1
     assert not DirtyWeek.objects.exists()
+
+
+# --- people added later, and the start of the engagement ----------------------------------------
+
+
+def test_a_stakeholder_added_later_is_not_measured_in_the_weeks_before_they_were_added(
+    firm_a_scope, ray
+):
+    send(firm_a_scope.engagement, login(ray, MONDAY), login(ray, WEEK_2))
+    nina = added_on(person(firm_a_scope, "Nina New"), WEEK_3 + timedelta(days=1))
+    metrics.metrics_compute(today=WEEK_4 + timedelta(days=2))
+
+    # A change of what is measured recomputes every earlier week, with Nina there now.
+    metrics.key_feature_add(
+        engagement=firm_a_scope.engagement, actor=firm_a_scope.consultant, role="rep",
+        name="Email Sync",
+    )  # fmt: skip
+    metrics.metrics_compute(today=WEEK_4 + timedelta(days=2))
+
+    assert weeks_of(nina) == [WEEK_3]  # the week she was added, silent: a zero
+    assert week_of(nina, WEEK_3).active_days == 0
+    assert weeks_of(ray) == [MONDAY, WEEK_2, WEEK_3]
+
+
+def test_a_stakeholder_added_later_with_earlier_usage_is_measured_from_their_first_event(
+    firm_a_scope, ray
+):
+    nina = added_on(person(firm_a_scope, "Nina New"), WEEK_3 + timedelta(days=1))
+    send(firm_a_scope.engagement, login(ray, MONDAY), login(nina, MONDAY))  # her history
+
+    for _ in range(2):  # the second run fills the silent weeks
+        metrics.metrics_compute(today=WEEK_4 + timedelta(days=2))
+
+    assert weeks_of(nina) == [MONDAY, WEEK_2, WEEK_3]
+    assert [week_of(nina, w).active_days for w in (MONDAY, WEEK_2)] == [1, 0]
+    assert metrics.engagements_to_compute(today=WEEK_4 + timedelta(days=2)) == []
+
+    # A later recompute of week 2 alone still finds her history in week 1's metrics.
+    send(firm_a_scope.engagement, login(ray, WEEK_2))
+    metrics.metrics_compute(today=WEEK_4 + timedelta(days=2))
+    assert weeks_of(nina) == [MONDAY, WEEK_2, WEEK_3]
+
+
+def test_silent_weeks_are_not_filled_before_the_engagement_started(firm_a_scope, ray):
+    send(firm_a_scope.engagement, login(ray, MONDAY))
+    compute()
+    # The start date is corrected to a later one after that usage was stored.
+    Engagement.objects.filter(pk=firm_a_scope.engagement.pk).update(
+        start_date=WEEK_3 + timedelta(days=3)
+    )
+
+    metrics.metrics_compute(today=WEEK_4 + timedelta(days=9))  # weeks 2, 3 and 4 complete
+
+    assert weeks_of(ray) == [MONDAY, WEEK_3, WEEK_4]
+
+
+# --- the recompute request and the beat jobs --------------------------------------------------
+
+
+def test_a_recompute_request_queues_the_job_once_the_request_commits(firm_a_scope, ray, committed):
+    send(firm_a_scope.engagement, login(ray, MONDAY))
+
+    with committed():
+        job = metrics.metrics_recompute_request(
+            engagement=firm_a_scope.engagement, actor=firm_a_scope.consultant
+        )
+        assert (job.kind, job.status) == (metrics.METRICS_JOB, JobStatus.QUEUED)
+        assert not WeeklyMetric.objects.exists()  # nothing runs before the commit
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED
+    assert Job.objects.filter(kind=metrics.METRICS_JOB).count() == 1
+    assert week_of(ray, MONDAY).logins == 1
+
+
+@pytest.fixture
+def two_firms(firm_a_scope, ray):
+    """A login waiting to be computed in firm A and in firm B."""
+    from tests.factories import StakeholderFactory
+
+    send(firm_a_scope.engagement, login(ray, MONDAY))
+    with tenant_scope(firm_a_scope.firm_b):
+        bea = StakeholderFactory(engagement=firm_a_scope.engagement_b, email="bea@b.example")
+        added_on(bea, SCENARIO_START.date())
+        send(firm_a_scope.engagement_b, login(bea, MONDAY))
+    return firm_a_scope
+
+
+def failing_for(world, original):
+    def fail_for_firm_a(*, engagement, **kwargs):
+        if engagement.firm_id == world.firm_a.pk:
+            raise RuntimeError("firm A's data is broken")
+        return original(engagement=engagement, **kwargs)
+
+    return fail_for_firm_a
+
+
+def test_one_engagements_failure_does_not_stop_the_metrics_of_the_others(
+    two_firms, monkeypatch, caplog
+):
+    monkeypatch.setattr(
+        metrics, "metrics_compute_weeks", failing_for(two_firms, metrics.metrics_compute_weeks)
+    )
+
+    with tenant_scope(None), caplog.at_level(logging.ERROR):
+        compute_adoption_metrics.apply(throw=True)
+
+    assert WeeklyMetric.unscoped.filter(firm=two_firms.firm_b).exists()
+    assert not WeeklyMetric.unscoped.filter(firm=two_firms.firm_a).exists()
+    assert DirtyWeek.unscoped.filter(firm=two_firms.firm_a).exists()  # for the next run
+    assert "Xylo sales system" in caplog.text and "firm A's data is broken" in caplog.text
+
+
+def test_one_engagements_failure_does_not_stop_the_alerts_of_the_others(
+    two_firms, monkeypatch, caplog
+):
+    evaluated = []
+    original = failing_for(two_firms, alerts.alerts_evaluate)
+
+    def evaluate(*, engagement, **kwargs):
+        outcome = original(engagement=engagement, **kwargs)
+        evaluated.append(engagement.name)
+        return outcome
+
+    monkeypatch.setattr(alerts, "alerts_evaluate", evaluate)
+
+    with tenant_scope(None), caplog.at_level(logging.ERROR):
+        evaluate_adoption_alerts.apply(throw=True)
+
+    assert evaluated == ["Beta secret deal"]
+    assert WeeklyMetric.unscoped.filter(firm=two_firms.firm_a).exists()
+    assert "Xylo sales system" in caplog.text and "firm A's data is broken" in caplog.text

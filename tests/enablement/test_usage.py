@@ -1,14 +1,25 @@
 """Usage data from files: a CRM's login-history export and a record export, each validated row
 by row, imported all or nothing, and idempotent."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
 from enablement.models import UploadStatus, UsageEvent, UsageKind, WeeklyMetric
 from enablement.services import metrics, usage
 from engagements.errors import ApplicationError
+from engagements.models import Engagement, Stakeholder
 from tests.enablement.adoption_builders import MONDAY, person, with_measures
+
+
+@pytest.fixture(autouse=True)
+def _there_before_the_scenario(world):
+    """The files are dated 2025: the engagement started, and its people were added, before them
+    (events before the start are refused; nobody is measured before being added)."""
+    started = datetime(2025, 1, 1, tzinfo=UTC)
+    Engagement.unscoped.update(start_date=started.date())
+    Stakeholder.unscoped.update(created_at=started)
+    world.engagement.start_date = started.date()
 
 
 @pytest.fixture
@@ -174,3 +185,17 @@ def test_demo_events_go_through_the_same_ingestion_and_are_idempotent(xylo):
 
     assert first.status == UploadStatus.ACCEPTED and first.stored > 0
     assert again.stored == 0
+
+
+def test_a_login_dated_before_the_engagement_started_is_a_bad_row(xylo):
+    upload = logins(
+        xylo,
+        "Email,Login Time\nann@xylo.example,2025-03-03 08:00\nann@xylo.example,0001-01-01 08:00\n",
+    )
+
+    assert upload.status == UploadStatus.REJECTED
+    assert upload.errors == [
+        {"row": 3, "reason": "the timestamp 0001-01-01 08:00 UTC is before the engagement "
+         "started (2025-01-01)"},
+    ]  # fmt: skip
+    assert not UsageEvent.objects.exists()

@@ -1161,7 +1161,8 @@ def _adoption_payloads(world: World) -> dict[str, dict]:
         for role in StakeholderRole.values
         for metric in ("active_days", "logins", "completeness", "utilisation", "score")
     }
-    login = f"Email,Login Time\n{world.rep_stakeholder.email},2025-03-04 10:00\n"
+    yesterday = timezone.now() - timedelta(days=1)  # recent: old events are refused
+    login = f"Email,Login Time\n{world.rep_stakeholder.email},{yesterday:%Y-%m-%d %H:%M}\n"
     return {
         # Posting alone takes effect for recompute, feature and field deletion, key revocation.
         "adoption_data": {
@@ -2891,8 +2892,9 @@ def _api_request(world: World, credential: str, url_name: str):
     url = reverse(url_name, args=[world.engagement.public_id])
     if url_name == "api_weekly_metrics":
         return http.get(url, **headers)
+    yesterday = (timezone.now() - timedelta(days=1)).isoformat()  # recent: old events are refused
     body = {"events": [{"user": world.rep_stakeholder.email, "kind": "login",
-                        "timestamp": "2025-03-04T09:00:00Z"}]}  # fmt: skip
+                        "timestamp": yesterday}]}  # fmt: skip
     return http.post(url, body, content_type="application/json", **headers)
 
 
