@@ -23,7 +23,8 @@ def job_start(*, job: Job) -> None:
 
 
 def job_progress(*, job: Job, percent: int, step: str) -> None:
-    Job.objects.filter(pk=job.pk).update(
+    # Only while running: work given up on (failed) or finished must not look alive again.
+    Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
         progress=max(0, min(percent, 100)), step=step, updated_at=timezone.now()
     )
 
