@@ -42,6 +42,16 @@ def render_launch_plan(version_id: int, firm_id: int) -> None:
 # (A killed worker does not call on_failure: its message is delivered again instead.)
 
 
+WORKBENCH_TASK = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "max_retries": 6,
+}
+
+
 def _source_gave_up(task, exc, task_id, args, kwargs, einfo) -> None:
     upload_id, firm_id = args
     with tenant_scope(Firm.objects.get(pk=firm_id)):
@@ -54,29 +64,13 @@ def _run_gave_up(task, exc, task_id, args, kwargs, einfo) -> None:
         workbench.run_give_up(run_id=run_id, error=exc)
 
 
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    max_retries=6,
-    on_failure=_source_gave_up,
-)
+@shared_task(**WORKBENCH_TASK, on_failure=_source_gave_up)
 def migration_inspect_source(upload_id: int, firm_id: int) -> None:
     with tenant_scope(Firm.objects.get(pk=firm_id)):
         workbench.source_inspect(upload_id=upload_id)
 
 
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    max_retries=6,
-    on_failure=_run_gave_up,
-)
+@shared_task(**WORKBENCH_TASK, on_failure=_run_gave_up)
 def migration_run(run_id: int, firm_id: int) -> None:
     with tenant_scope(Firm.objects.get(pk=firm_id)):
         workbench.run_execute(run_id=run_id)

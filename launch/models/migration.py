@@ -197,7 +197,23 @@ class RunKind(models.TextChoices):
     COMMIT = "commit", "Commit run"
 
 
-class MigrationRun(TenantModel):
+class RejectedShare:
+    """The share of input rows rejected, of a run or of the dataset it stored (both keep
+    `rows_in` and `rejected_count`): what the launch gate compares with its threshold."""
+
+    rows_in: int
+    rejected_count: int
+
+    @property
+    def rejected_share(self) -> float:
+        return self.rejected_count / self.rows_in if self.rows_in else 0.0
+
+    @property
+    def rejected_percent(self) -> str:
+        return f"{self.rejected_share * 100:.1f}%"
+
+
+class MigrationRun(RejectedShare, TenantModel):
     """A dry run (report only) or a commit run (a new dataset version) as a background job.
 
     `inputs` freezes what the run reads (uploads, mappings, schema, settings, decisions) when
@@ -228,14 +244,6 @@ class MigrationRun(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.number}"
-
-    @property
-    def rejected_share(self) -> float:
-        return self.rejected_count / self.rows_in if self.rows_in else 0.0
-
-    @property
-    def rejected_percent(self) -> str:
-        return f"{self.rejected_share * 100:.1f}%"
 
     @property
     def succeeded(self) -> bool:
@@ -304,7 +312,7 @@ class DuplicatePair(TenantModel):
         return f"{self.object_name} {self.left_id} ~ {self.right_id}"
 
 
-class MigrationDataset(TenantModel):
+class MigrationDataset(RejectedShare, TenantModel):
     """A clean dataset a commit run produced: v1, v2, … The current one is the latest not rolled
     back; rolling back the current one makes the one before current again. Created in one
     transaction with its files once they are all stored, so a half-written dataset never exists."""
@@ -338,14 +346,6 @@ class MigrationDataset(TenantModel):
 
     def __str__(self) -> str:
         return f"Dataset v{self.number}"
-
-    @property
-    def rejected_share(self) -> float:
-        return self.rejected_count / self.rows_in if self.rows_in else 0.0
-
-    @property
-    def rejected_percent(self) -> str:
-        return f"{self.rejected_share * 100:.1f}%"
 
 
 class DatasetFileKind(models.TextChoices):
