@@ -217,6 +217,15 @@ class RoleExclusionForm(ShapeOnlyModelForm):
         labels = {"role": "Role out of scope", "reason": "Why it is out of scope"}
 
 
+class SignoffRequestForm(forms.Form):
+    due_date = forms.DateField(
+        label="Decision due by",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The approvers are reminded before this day and chased after it.",
+    )
+
+
 class ReopenForm(forms.Form):
     reason = forms.CharField(
         label="Why reopen it?", widget=forms.Textarea(attrs={"rows": 2}), max_length=1000

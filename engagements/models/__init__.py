@@ -27,6 +27,7 @@ from engagements.models.engagement import (
 )
 from engagements.models.gates import (
     Decision,
+    GateSettings,
     PhaseState,
     PhaseStatus,
     RequestStatus,
@@ -48,6 +49,7 @@ __all__ = [
     "Engagement",
     "EngagementStatus",
     "Firm",
+    "GateSettings",
     "HeadcountLine",
     "Invitation",
     "Job",

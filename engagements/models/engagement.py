@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from engagements.models.accounts import Client
 from engagements.models.base import TenantModel
@@ -29,6 +30,9 @@ class Engagement(TenantModel):
     )
     start_date = models.DateField(null=True, blank=True)
     target_date = models.DateField(null=True, blank=True)
+    phase_entered_at = models.DateTimeField(
+        default=timezone.now, help_text="When the engagement reached its current phase."
+    )
 
     class Meta:
         ordering = ["-created_at"]

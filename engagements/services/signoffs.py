@@ -12,6 +12,7 @@ approver approves, can neither lose nor double-count a decision.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -25,6 +26,8 @@ from engagements.models import (
     Decision,
     Engagement,
     EngagementStatus,
+    Firm,
+    GateSettings,
     PhaseState,
     PhaseStatus,
     RequestStatus,
@@ -137,11 +140,55 @@ def _announce_stale(request: SignoffRequest, actor: User | None, digest: str) ->
         )
 
 
+# --- due dates ---------------------------------------------------------------------------------
+
+
+def gate_settings_get(*, firm: Firm) -> GateSettings:
+    """The firm's chasing rules; the defaults until the firm has changed them."""
+    return GateSettings.objects.filter(firm=firm).first() or GateSettings(firm=firm)
+
+
+@transaction.atomic
+def gate_settings_update(*, firm: Firm, actor: User, **changes) -> GateSettings:
+    settings_row = GateSettings.objects.select_for_update().filter(firm=firm).first()
+    settings_row = settings_row or GateSettings(firm=firm)
+    for field, value in changes.items():
+        setattr(settings_row, field, value)
+    settings_row.full_clean()
+    settings_row.save()
+    return settings_row
+
+
+def add_business_days(start: date, days: int) -> date:
+    current = start
+    while days > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+    return current
+
+
+def signoff_default_due_date(*, firm: Firm, today: date | None = None) -> date:
+    today = today or timezone.localdate()
+    return add_business_days(today, gate_settings_get(firm=firm).due_business_days)
+
+
+def _check_due_date(due_date: date) -> None:
+    if due_date < timezone.localdate():
+        raise ApplicationError(
+            "The due date is in the past: choose today or a later day.", field="due_date"
+        )
+    if due_date > timezone.localdate() + timedelta(days=365):
+        raise ApplicationError("The due date is more than a year away.", field="due_date")
+
+
 # --- requesting --------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def signoff_request_create(*, engagement: Engagement, phase: str, actor: User) -> SignoffRequest:
+def signoff_request_create(
+    *, engagement: Engagement, phase: str, actor: User, due_date: date | None = None
+) -> SignoffRequest:
     engagement = _locked(engagement)
     spec = _spec(phase)
     state = phase_state(engagement=engagement, phase=phase)
@@ -149,6 +196,9 @@ def signoff_request_create(*, engagement: Engagement, phase: str, actor: User) -
     failing = [check.todo for check in spec.readiness(engagement) if check.blocks]
     if failing:
         raise ApplicationError("Not ready for sign-off: " + " ".join(failing))
+    if due_date is None:
+        due_date = signoff_default_due_date(firm=engagement.firm)
+    _check_due_date(due_date)
     approvers = list(Stakeholder.objects.filter(engagement=engagement, is_approver=True))
     snapshot = spec.snapshot(engagement)
     request = SignoffRequest.objects.create(
@@ -159,6 +209,7 @@ def signoff_request_create(*, engagement: Engagement, phase: str, actor: User) -
         snapshot=snapshot,
         digest=snapshot_digest(snapshot),
         approver_ids=[approver.pk for approver in approvers],
+        due_date=due_date,
         is_reconfirmation=state.needs_reconfirmation,
     )
     state.status = PhaseStatus.AWAITING_SIGNOFF
@@ -169,7 +220,7 @@ def signoff_request_create(*, engagement: Engagement, phase: str, actor: User) -
         actor=actor,
         kind=ActivityKind.SIGNOFF_REQUESTED,
         message=f"{actor} requested {verb} of {request.get_phase_display()} from "
-        f"{', '.join(a.name for a in approvers)}.",
+        f"{', '.join(a.name for a in approvers)}, due {request.due_date:%-d %b %Y}.",
     )
     for approver in approvers:
         if approver.user_id is None:
@@ -412,7 +463,8 @@ def phase_reopen(*, engagement: Engagement, phase: str, actor: User, reason: str
     if engagement.current_phase == Phase.CLOSED:
         engagement.current_phase = LAST_PHASE
         engagement.status = EngagementStatus.ACTIVE
-        engagement.save(update_fields=["current_phase", "status", "updated_at"])
+        engagement.phase_entered_at = timezone.now()
+        engagement.save(update_fields=["current_phase", "status", "phase_entered_at", "updated_at"])
     later = list(WORKING_PHASES)[list(WORKING_PHASES).index(Phase(phase)) + 1 :]
     flagged = PhaseState.objects.filter(
         engagement=engagement, phase__in=later, status=PhaseStatus.SIGNED_OFF
@@ -450,7 +502,8 @@ def engagement_advance(*, engagement: Engagement, actor: User) -> Engagement:
     if order[order.index(current) + 1] == Phase.CLOSED:
         return _engagement_close(engagement, actor=actor)
     engagement.current_phase = order[order.index(current) + 1]
-    engagement.save(update_fields=["current_phase", "updated_at"])
+    engagement.phase_entered_at = timezone.now()
+    engagement.save(update_fields=["current_phase", "phase_entered_at", "updated_at"])
     activity_record(
         engagement=engagement,
         actor=actor,
@@ -463,7 +516,8 @@ def engagement_advance(*, engagement: Engagement, actor: User) -> Engagement:
 def _engagement_close(engagement: Engagement, *, actor: User | None = None) -> Engagement:
     engagement.current_phase = Phase.CLOSED
     engagement.status = EngagementStatus.COMPLETED
-    engagement.save(update_fields=["current_phase", "status", "updated_at"])
+    engagement.phase_entered_at = timezone.now()
+    engagement.save(update_fields=["current_phase", "status", "phase_entered_at", "updated_at"])
     activity_record(
         engagement=engagement,
         actor=actor,
