@@ -17,7 +17,6 @@ from engagements import registry, selectors
 from engagements.access import workspace_view
 from engagements.errors import ApplicationError
 from engagements.forms import (
-    SignoffRequestForm,
     CharterSummaryForm,
     HeadcountForm,
     MeetingForm,
@@ -25,6 +24,7 @@ from engagements.forms import (
     PainPointForm,
     ReopenForm,
     RoleExclusionForm,
+    SignoffRequestForm,
     SuccessMetricForm,
     ToolForm,
 )
@@ -430,7 +430,8 @@ def signoff_request(request: HttpRequest, public_id, phase: str) -> HttpResponse
     else:
         messages.success(
             request,
-            f"Sign-off requested, due {signoff.due_date:%-d %b %Y}. The approvers have been emailed.",
+            f"Sign-off requested, due {signoff.due_date:%-d %b %Y}. "
+            "The approvers have been emailed.",
         )
     return redirect(spec.workspace_url_name, engagement.public_id)
 
