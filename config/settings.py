@@ -166,6 +166,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "signoff-reminders": {
+        "task": "engagements.tasks.send_signoff_reminders",
+        "schedule": 15 * 60.0,
+    },
     "launch-communications": {"task": "launch.tasks.send_due_communications", "schedule": 60.0},
     "hypercare-escalations": {"task": "launch.tasks.escalate_incidents", "schedule": 60.0},
     "adoption-metrics": {

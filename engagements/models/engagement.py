@@ -108,6 +108,7 @@ class ActivityKind(models.TextChoices):
     SIGNOFF_APPROVED = "signoff_approved", "Sign-off approved"
     SIGNOFF_REJECTED = "signoff_rejected", "Sign-off rejected"
     SIGNOFF_STALE = "signoff_stale", "Sign-off request went stale"
+    SIGNOFF_CHASED = "signoff_chased", "Approver reminded or escalated"
     PHASE_SIGNED_OFF = "phase_signed_off", "Phase signed off"
     PHASE_REOPENED = "phase_reopened", "Phase reopened"
     PHASE_NEEDS_RECONFIRMATION = "phase_needs_reconfirmation", "Phase needs re-confirmation"

@@ -38,10 +38,20 @@ from engagements.tenancy import tenant_scope
 
 
 def activity_record(
-    *, engagement: Engagement, actor: User | None, kind: str, message: str
+    *,
+    engagement: Engagement,
+    actor: User | None,
+    kind: str,
+    message: str,
+    visible_to_client: bool = True,
 ) -> ActivityEvent:
     return ActivityEvent.objects.create(
-        firm=engagement.firm, engagement=engagement, actor=actor, kind=kind, message=message
+        firm=engagement.firm,
+        engagement=engagement,
+        actor=actor,
+        kind=kind,
+        message=message,
+        visible_to_client=visible_to_client,
     )
 
 

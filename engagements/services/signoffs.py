@@ -38,7 +38,7 @@ from engagements.models import (
 )
 from engagements.phases import WORKING_PHASES, Phase
 from engagements.services import activity_record, email_queue, stakeholder_invite
-from engagements.snapshots import snapshot_digest
+from engagements.snapshots import snapshot_diff, snapshot_digest
 
 LAST_PHASE = WORKING_PHASES[-1]
 
@@ -135,7 +135,7 @@ def _announce_stale(request: SignoffRequest, actor: User | None, digest: str) ->
             key=f"stale:{digest}:{approver.public_id}",
             to=approver.email,
             template="emails/signoff_stale",
-            link=_portal_link(request),
+            link=portal_link(request),
             recipient_name=approver.name,
         )
 
@@ -230,7 +230,7 @@ def signoff_request_create(
             key=f"requested:{request.public_id}:{approver.public_id}",
             to=approver.email,
             template="emails/signoff_requested",
-            link=_portal_link(request),
+            link=portal_link(request),
             recipient_name=approver.name,
             needs_account=approver.user_id is None,
         )
@@ -339,7 +339,7 @@ def _reject(request: SignoffRequest, stakeholder: Stakeholder, reason: str) -> N
             key=f"rejected:{request.public_id}:{user.pk}",
             to=user.email,
             template="emails/signoff_rejected",
-            link=_workspace_link(request),
+            link=workspace_link(request),
             recipient_name=user.get_short_name(),
             approver=stakeholder,
             reason=reason,
@@ -355,7 +355,7 @@ def _record_approval(
         kind=ActivityKind.SIGNOFF_APPROVED,
         message=f"{stakeholder.name} approved {request.get_phase_display()}.",
     )
-    if _missing_approvers(request, digest):
+    if undecided_approvers(request=request, digest=digest):
         return
     request.status = RequestStatus.APPROVED
     request.closed_at = timezone.now()
@@ -379,10 +379,10 @@ def _record_approval(
     ):
         _engagement_close(request.engagement)
     consultants = [
-        (u.email, u.get_short_name(), _workspace_link(request))
+        (u.email, u.get_short_name(), workspace_link(request))
         for u in _consultants_to_tell(request)
     ]
-    approvers = [(a.email, a.name, _portal_link(request)) for a in _approvers(request)]
+    approvers = [(a.email, a.name, portal_link(request)) for a in _approvers(request)]
     for email, name, link in consultants + approvers:
         _email(
             request,
@@ -402,7 +402,7 @@ def _every_phase_signed_off(engagement: Engagement) -> bool:
     return {phase.value for phase in WORKING_PHASES} <= set(confirmed)
 
 
-def _missing_approvers(request: SignoffRequest, digest: str) -> list[Stakeholder]:
+def undecided_approvers(*, request: SignoffRequest, digest: str) -> list[Stakeholder]:
     """Required approvers whose latest decision is not an approval of exactly this content."""
     latest: dict[int, SignoffDecision] = {}
     for decision in request.decisions.order_by("created_at", "id"):
@@ -419,7 +419,7 @@ def _missing_approvers(request: SignoffRequest, digest: str) -> list[Stakeholder
 def approval_progress(*, request: SignoffRequest) -> list[dict]:
     """Each required approver with whether their approval counts for the content as it is now."""
     _, digest = live_snapshot(engagement=request.engagement, phase=request.phase)
-    missing = {approver.pk for approver in _missing_approvers(request, digest)}
+    missing = {approver.pk for approver in undecided_approvers(request=request, digest=digest)}
     return [{"stakeholder": a, "approved": a.pk not in missing} for a in _approvers(request)]
 
 
@@ -530,14 +530,42 @@ def _engagement_close(engagement: Engagement, *, actor: User | None = None) -> E
 # --- email -------------------------------------------------------------------------------------
 
 
-def _portal_link(request: SignoffRequest) -> str:
+def portal_link(request: SignoffRequest) -> str:
     spec = _spec(request.phase)
     return settings.SITE_URL + reverse(spec.portal_url_name, args=[request.engagement.public_id])
 
 
-def _workspace_link(request: SignoffRequest) -> str:
+def workspace_link(request: SignoffRequest) -> str:
     spec = _spec(request.phase)
     return settings.SITE_URL + reverse(spec.workspace_url_name, args=[request.engagement.public_id])
+
+
+def signoff_email_context(request: SignoffRequest) -> dict:
+    """What every email about a request shows: the phase, the engagement, the due date, what
+    the snapshot holds, and what changed since the phase's previous request."""
+    sections = [
+        {"name": section.replace("_", " "), "count": len(items)}
+        for section, items in request.snapshot.items()
+        if isinstance(items, list) and items
+    ]
+    previous = (
+        SignoffRequest.objects.filter(
+            engagement=request.engagement, phase=request.phase, created_at__lt=request.created_at
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    changes = snapshot_diff(previous.snapshot, request.snapshot) if previous else []
+    return {
+        "request": request,
+        "engagement": request.engagement,
+        "phase": request.get_phase_display(),
+        "summary": {
+            "sections": sections,
+            "changes": changes,
+            "since": f"the request of {previous.created_at:%-d %b %Y}" if previous else "",
+        },
+    }
 
 
 def _email(
@@ -548,11 +576,5 @@ def _email(
         dedupe_key=key,
         to=to,
         template=template,
-        context={
-            "request": request,
-            "engagement": request.engagement,
-            "phase": request.get_phase_display(),
-            "link": link,
-            **context,
-        },
+        context={**signoff_email_context(request), "link": link, **context},
     )
