@@ -405,6 +405,12 @@ def _link_stakeholder(stakeholder: Stakeholder, user: User) -> None:
     )
 
 
+def user_notifications_update(*, user: User, wants_daily_digest: bool) -> User:
+    user.wants_daily_digest = wants_daily_digest
+    user.save(update_fields=["wants_daily_digest"])
+    return user
+
+
 # --- email -----------------------------------------------------------------------------------
 
 

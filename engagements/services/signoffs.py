@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -154,7 +155,12 @@ def gate_settings_update(*, firm: Firm, actor: User, **changes) -> GateSettings:
     settings_row = settings_row or GateSettings(firm=firm)
     for field, value in changes.items():
         setattr(settings_row, field, value)
-    settings_row.full_clean()
+    try:
+        settings_row.full_clean(exclude=["firm"])
+    except ValidationError as invalid:
+        field, errors = next(iter(invalid.message_dict.items()))
+        label = GateSettings._meta.get_field(field).verbose_name
+        raise ApplicationError(f"{label.capitalize()}: {errors[0]}", field=field) from None
     settings_row.save()
     return settings_row
 

@@ -161,11 +161,13 @@ def test_the_firm_sets_the_default_time_to_decide_and_when_to_remind(requested, 
 
 
 def test_gate_settings_out_of_range_are_refused_with_the_field(requested):
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(ApplicationError) as refused:
         signoffs.gate_settings_update(
             firm=requested.firm_a, actor=requested.owner, due_business_days=0
         )
-    assert "due_business_days" in str(refused.value)
+    assert refused.value.field == "due_business_days"
+    assert refused.value.message.startswith("Default time to decide (business days): ")
+    assert signoffs.gate_settings_get(firm=requested.firm_a).due_business_days == 5
 
 
 def test_an_approver_who_chose_the_daily_digest_gets_no_separate_reminder(requested, committed):
