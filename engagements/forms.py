@@ -243,7 +243,8 @@ class GateSettingsForm(forms.ModelForm):
         help_texts = {
             "due_business_days": "Proposed when a consultant requests sign-off; they may change "
             "it per request.",
-            "reminder_enabled": "Each approver who has not decided is reminded before the due date.",
+            "reminder_enabled": "Each approver who has not decided is reminded before the due "
+            "date.",
             "overdue_enabled": "Each approver who has not decided is told the day after it.",
             "escalation_enabled": "The lead consultant and the client's leadership approvers "
             "hear of a late approver.",

@@ -498,7 +498,7 @@ MATRIX: list[Case] = [
         owner_b=ALLOWED,
         anonymous=LOGIN,
     ),
-    # Email preferences: every signed-in person's own, staff in the workspace, clients in the portal.
+    # Email preferences: each person's own; staff in the workspace, clients in the portal.
     *_workspace_list_url("notification_settings", BOTH),
     *_cases(
         "portal_notification_settings",
