@@ -2,15 +2,23 @@
 escalation later still — each once per request, approver and kind, with time moved forward."""
 
 import threading
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from celery.signals import task_postrun
 from django.core import mail
 from django.db import connection
+from django.utils import timezone
 from freezegun import freeze_time
 
 from engagements.errors import ApplicationError
-from engagements.models import ActivityEvent, ActivityKind, OutboundEmail, StakeholderRole
+from engagements.models import (
+    ActivityEvent,
+    ActivityKind,
+    OutboundEmail,
+    SignoffRequest,
+    StakeholderRole,
+)
 from engagements.services import signoffs
 from engagements.services.reminders import signoff_reminders_send
 from engagements.tasks import send_signoff_reminders
@@ -262,3 +270,32 @@ def test_two_beat_processes_at_once_send_each_notice_once(world):
     chased = OutboundEmail.unscoped.filter(dedupe_key__startswith="chase:")
     assert [row.dedupe_key.split(":")[1] for row in chased] == ["overdue"]
     assert str(request.public_id) in chased[0].dedupe_key
+
+
+def test_through_the_real_worker_two_beat_runs_send_the_overdue_notice_once(
+    celery_worker_thread, world
+):
+    from tests.engagements.test_worker import _wait_for
+
+    with tenant_scope(world.firm_a):
+        make_ready(world)
+        request = signoffs.signoff_request_create(
+            engagement=world.engagement, phase="onboarding", actor=world.consultant
+        )
+    SignoffRequest.unscoped.filter(pk=request.pk).update(
+        due_date=timezone.localdate() - timedelta(days=1)
+    )
+    mail.outbox.clear()
+
+    finished = []
+    record = lambda task_id, **kwargs: finished.append(task_id)  # noqa: E731
+    task_postrun.connect(record, weak=False)
+    try:
+        runs = {send_signoff_reminders.delay().id, send_signoff_reminders.delay().id}
+        assert _wait_for(lambda: runs <= set(finished)), "the worker never ran both beat runs"
+        assert _wait_for(lambda: any(m.subject.startswith("Overdue") for m in mail.outbox))
+        assert _wait_for(lambda: len(finished) >= 3)  # the two runs and the one delivery
+    finally:
+        task_postrun.disconnect(record)
+    overdue = [m for m in mail.outbox if m.subject.startswith("Overdue")]
+    assert [m.to for m in overdue] == [["vp@xylo.example"]]
