@@ -71,7 +71,7 @@ class DateInput(forms.DateInput):
 class EngagementForm(ShapeOnlyModelForm):
     # Declared with empty querysets: building them from the model would query the scoped
     # manager at import time, when no tenant exists. __init__ sets the real ones.
-    client = forms.ModelChoiceField(queryset=Client.unscoped.none())
+    client = forms.ModelChoiceField(queryset=Client.objects.none())
     lead_consultant = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
 
     class Meta:
@@ -103,7 +103,7 @@ class StakeholderForm(ShapeOnlyModelForm):
 
 class EngagementFilterForm(forms.Form):
     client = forms.ModelChoiceField(
-        queryset=Client.unscoped.none(),
+        queryset=Client.objects.none(),
         required=False,
         empty_label="All clients",
         to_field_name="public_id",
