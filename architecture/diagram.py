@@ -56,7 +56,7 @@ PALETTE = [
 ]
 """One colour per system, in order of first appearance; a stage carries its system's colour."""
 
-ROLE_LABELS = {
+ROLE_LABELS: dict[str, str] = {
     StakeholderRole.LEADERSHIP: "Leadership",
     StakeholderRole.MANAGER: "Managers",
     StakeholderRole.REP: "Reps",
@@ -477,7 +477,7 @@ def _layout_flows(
         )
 
     # Ports: every end on a box side, spread along it in a crossing-free order.
-    ends: dict[tuple[int, str], tuple[_End, _End]] = {}
+    ends: dict[tuple[int, str], _End] = {}
     sides: dict[tuple[str, bool], list[tuple[tuple, int, str]]] = {}
     for order, source, target, _ in known:
         crossing = source.row != target.row

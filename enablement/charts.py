@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.utils.safestring import SafeString
 
@@ -30,7 +31,7 @@ from engagements.models import StakeholderRole
 TREND_TEMPLATE = "enablement/_adoption_trend.svg"
 TREND_FRAME = Frame(width=480, height=240, left=48, right=444, top=12, bottom=172, font_size=13)
 # Colour-blind-safe (Okabe–Ito), with a distinct dash per role so colour is not the only cue.
-ROLE_STYLE = {
+ROLE_STYLE: dict[str, tuple[str, str]] = {
     StakeholderRole.REP: ("#0072b2", ""),
     StakeholderRole.MANAGER: ("#d55e00", "6 3"),
     StakeholderRole.OPS: ("#009e73", "2 3"),
@@ -67,7 +68,7 @@ def role_trend_svg(
     def shown(value: float) -> str:
         return number_label(value, unit=unit, decimals=1)
 
-    lines = []
+    lines: list[dict[str, Any]] = []
     for role, points in series.items():
         colour, dash = ROLE_STYLE.get(role, ("#333333", ""))
         label = StakeholderRole(role).label

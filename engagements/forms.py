@@ -42,7 +42,7 @@ class ShapeOnlyModelForm(forms.ModelForm):
                 self.add_error(name, error)
 
 
-def limit_to_engagement(form: forms.Form, engagement: Engagement, **fields) -> None:
+def limit_to_engagement(form: forms.BaseForm, engagement: Engagement, **fields) -> None:
     """Set each named choice field's queryset to the engagement's rows of the given model.
 
     Done per form instance, never at class level: the tenant scope exists only per request."""
