@@ -64,6 +64,7 @@ def scores_to_give(stakeholders: list[Stakeholder]) -> list[WaitingItem]:
                 action="Score the vendors",
                 phase=Phase.ARCHITECTURE,
                 since=invitation.created_at,
+                since_label="invited",
                 detail=f"{done} of {wanted} scores given ({vendor_count} vendor"
                 f"{'s' if vendor_count != 1 else ''} × {criteria[evaluation.pk]} criteria).",
             )

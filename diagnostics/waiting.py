@@ -59,6 +59,7 @@ def prework_to_answer(stakeholders: list[Stakeholder]) -> list[WaitingItem]:
                 phase=Phase.DIAGNOSTIC,
                 due=timezone.localdate(workshop.scheduled_at) if workshop.scheduled_at else None,
                 since=workshop.created_at,
+                since_label="invited",
                 detail=workshop.objective,
             )
         )

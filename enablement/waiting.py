@@ -50,6 +50,7 @@ def training_to_take(stakeholders: list[Stakeholder]) -> list[WaitingItem]:
                 action="Take the module",
                 phase=Phase.ENABLEMENT,
                 since=assignment.created_at,
+                since_label="assigned",
                 detail=f"About {module.minutes} min{test}.",
             )
         )
@@ -72,6 +73,7 @@ def open_adoption_alerts(engagements: list[Engagement]) -> list[WaitingItem]:
                 action="See the alerts",
                 phase=Phase.ENABLEMENT,
                 since=alert.created_at,
+                since_label="open since",
                 detail=f"{alert.get_severity_display()}: {alert.value_text} against a threshold "
                 f"of {alert.threshold_text}, {weeks} week{'s' if weeks != 1 else ''} running.",
                 lines=(alert.intervention,) if alert.intervention else (),

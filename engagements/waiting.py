@@ -56,6 +56,8 @@ class WaitingItem:
     due: date | None = None
     since: datetime | None = None
     """When it started waiting, for items without a due date (and as a tie-break)."""
+    since_label: str = "waiting since"
+    """What `since` is, in words: "assigned", "requested", "in this phase since", …"""
     detail: str = ""
     lines: tuple[str, ...] = ()
     """Short lines under the detail: failing checks, approvers not decided, …"""
@@ -298,9 +300,11 @@ def signoff_decisions_to_give(stakeholders: list[Stakeholder]) -> list[WaitingIt
         if not waiting_on_me:
             continue
         approved = len(entry.approvers) - len(entry.pending)
-        detail = f"{approved} of {len(entry.approvers)} approvers have approved."
+        detail = ""
+        if len(entry.approvers) > 1:
+            detail = f"{approved} of {len(entry.approvers)} approvers have approved."
         if entry.changes:
-            detail = "It changed after you were asked: review what changed, then decide. " + detail
+            detail = f"It changed after you were asked: review what changed, then decide. {detail}"
         items.append(
             WaitingItem(
                 kind="signoff",
@@ -315,6 +319,7 @@ def signoff_decisions_to_give(stakeholders: list[Stakeholder]) -> list[WaitingIt
                 phase=request.phase,
                 due=request.due_date,
                 since=request.created_at,
+                since_label="asked",
                 detail=detail,
                 changes=tuple(entry.changes),
             )
@@ -337,13 +342,14 @@ def signoffs_awaiting_the_client(engagements: list[Engagement]) -> list[WaitingI
         items.append(
             WaitingItem(
                 kind="approvals",
-                title=f"{request.get_phase_display()}: waiting on {names}",
+                title=f"Waiting on {names}",
                 engagement=request.engagement,
                 url=_workspace_phase_url(request.engagement, request.phase, "#gate-heading"),
-                action="Open the gate",
+                action="See the sign-off",
                 phase=request.phase,
                 due=request.due_date,
                 since=request.created_at,
+                since_label="requested",
                 detail=(f"Requested {waited} ago" if waited != "today" else "Requested today")
                 + f" · {len(entry.approvers) - len(entry.pending)} of {len(entry.approvers)} "
                 "approved"
@@ -391,13 +397,14 @@ def _readiness_items(
         items.append(
             WaitingItem(
                 kind="readiness",
-                title=f"{Phase(phase).label}: {len(failing)} of {len(checks)} readiness "
+                title=f"{len(failing)} of {len(checks)} readiness "
                 f"check{'s' if len(checks) != 1 else ''} to finish",
                 engagement=engagement,
                 url=_workspace_phase_url(engagement, phase, "#gate-heading"),
                 action="Work on the phase",
                 phase=phase,
                 since=engagement.phase_entered_at if phase == engagement.current_phase else None,
+                since_label="in this phase since",
                 lines=tuple(check.todo for check in failing),
             )
         )

@@ -93,6 +93,7 @@ def incidents_past_target(engagements: list[Engagement]) -> list[WaitingItem]:
                 action="Respond",
                 phase=Phase.LAUNCH,
                 since=incident.created_at,
+                since_label="reported",
                 detail=f"No response after {_duration(now - incident.created_at)}; the target "
                 f"is {_duration(timedelta(minutes=minutes))}.",
             )

@@ -76,6 +76,7 @@ def uat_scenarios_to_run(stakeholders: list[Stakeholder]) -> list[WaitingItem]:
                 action="Run the tests",
                 phase=Phase.BUILD,
                 since=participation.created_at,
+                since_label="invited",
                 lines=tuple(sorted(to_run)),
             )
         )

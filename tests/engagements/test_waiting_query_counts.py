@@ -152,7 +152,7 @@ def test_my_work_query_count_does_not_grow_with_engagements_or_items(as_consulta
         for phase in STAFF_PHASES:
             loaded(world, phase, items=4)
     body = as_consultant.get(url).content.decode()
-    for words in ("Deliverable 3", "Step 3", "Incident 3", "Alert 3", "waiting on Vera Vice"):
+    for words in ("Deliverable 3", "Step 3", "Incident 3", "Alert 3", "Waiting on Vera Vice"):
         assert words in body
     assert _queries(as_consultant, url) == one
 
