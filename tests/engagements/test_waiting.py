@@ -19,7 +19,7 @@ from engagements.services import signoffs
 from engagements.tenancy import tenant_scope
 from engagements.waiting import READINESS_LIMIT, waiting_for_client, waiting_for_staff
 from engagements.work import GROUP_LIMIT
-from launch.models import Incident, RunbookStep
+from launch.models import EscalationPolicy, Incident, RunbookStep
 from launch.services import incident_update
 from sprints.models import (
     Deliverable,
@@ -594,3 +594,19 @@ def test_an_engagement_not_active_waits_on_nobody(world, status):
     Engagement.unscoped.filter(pk=world.engagement.pk).update(status=status)
     assert "Xylo sales system" not in my_work(world.consultant)
     assert "Nothing is waiting: this engagement is" in overview(world.consultant, world.engagement)
+
+
+def test_an_engagements_own_response_target_decides_when_an_incident_is_late(world):
+    EscalationPolicy.unscoped.create(
+        firm=world.firm_a, engagement=world.engagement, severity="sev3", response_minutes=10
+    )
+    incident = Incident.unscoped.create(
+        firm=world.firm_a, engagement=world.engagement, title="Reports are slow",
+        category="data_sync", severity="sev3", reported_by=world.approver,
+    )  # fmt: skip
+    Incident.unscoped.filter(pk=incident.pk).update(
+        created_at=timezone.now() - timedelta(minutes=20)
+    )
+    body = my_work(world.consultant)
+    assert "Reports are slow" in body  # the default target for sev3 is 8 hours
+    assert "the target is 10 min" in body
