@@ -337,12 +337,12 @@ def signoffs_awaiting_the_client(engagements: list[Engagement]) -> list[WaitingI
     items = []
     for entry in _open_requests(_by_pk(engagements)):
         request = entry.request
-        names = ", ".join(a.name for a in entry.pending) or "nobody (it closes on the next edit)"
+        names = ", ".join(a.name for a in entry.pending)
         waited = _days(request.created_at)
         items.append(
             WaitingItem(
                 kind="approvals",
-                title=f"Waiting on {names}",
+                title=f"Waiting on {names}" if names else "Every approver has approved",
                 engagement=request.engagement,
                 url=_workspace_phase_url(request.engagement, request.phase, "#gate-heading"),
                 action="See the sign-off",
