@@ -6,7 +6,9 @@ class ArchitectureConfig(AppConfig):
     verbose_name = "Phase 3 — Systems Architecture"
 
     def ready(self) -> None:
-        from architecture import gate
+        from architecture import gate, waiting
         from engagements import registry
 
         registry.register(gate.SPEC)
+        for kind in waiting.KINDS:
+            registry.register_waiting(kind)

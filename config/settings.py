@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -187,6 +188,10 @@ if not REDIS_URL:
     BROKER_FOLDER.mkdir(parents=True, exist_ok=True)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "daily-digests": {
+        "task": "engagements.tasks.send_daily_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
     "signoff-reminders": {
         "task": "engagements.tasks.send_signoff_reminders",
         "schedule": 15 * 60.0,

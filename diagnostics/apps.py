@@ -6,7 +6,9 @@ class DiagnosticsConfig(AppConfig):
     verbose_name = "Phase 2 — Diagnostic Workshops"
 
     def ready(self) -> None:
-        from diagnostics import gate
+        from diagnostics import gate, waiting
         from engagements import registry
 
         registry.register(gate.SPEC)
+        for kind in waiting.KINDS:
+            registry.register_waiting(kind)

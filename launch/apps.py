@@ -7,6 +7,8 @@ class LaunchConfig(AppConfig):
 
     def ready(self) -> None:
         from engagements import registry
-        from launch import gate
+        from launch import gate, waiting
 
         registry.register(gate.SPEC)
+        for kind in waiting.KINDS:
+            registry.register_waiting(kind)
