@@ -24,7 +24,7 @@ from typing import Any, Protocol, TypeVar
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import models, transaction
+from django.db import InterfaceError, OperationalError, models, transaction
 from django.db.models import Q
 
 from engagements.errors import ApplicationError
@@ -32,9 +32,11 @@ from engagements.models import EmailStatus, Engagement, OutboundEmail, Stakehold
 from engagements.services import email_deliver, email_write
 from engagements.services.jobs import (
     job_create,
+    job_enqueue,
     job_fail,
     job_progress,
     job_requeue,
+    job_retry_allowed,
     job_start,
     job_succeed,
 )
@@ -50,6 +52,8 @@ RenderPdf = Callable[[Engagement, int, Progress], tuple[bytes, int]]
 
 
 class Task(Protocol):
+    name: str
+
     def delay(self, version_id: int, firm_id: int) -> Any: ...
 
 
@@ -71,7 +75,7 @@ def document_request(
             requested_by=actor,
             job=job_create(engagement=locked, kind=kind),
         )
-        transaction.on_commit(lambda: task.delay(version.pk, locked.firm_id))
+        job_enqueue(job=version.job, task=task, args=(version.pk, locked.firm_id))
     return version
 
 
@@ -79,10 +83,10 @@ def document_retry(*, version: V, task: Task) -> V:
     """Queue a failed render again. A stored or still running version is refused."""
     if version.is_ready:
         raise ApplicationError(f"{version} is already rendered.")
-    if not version.job.is_finished:
+    if not job_retry_allowed(job=version.job):
         raise ApplicationError(f"{version} is still rendering.")
     job_requeue(job=version.job)
-    transaction.on_commit(lambda: task.delay(version.pk, version.firm_id))
+    job_enqueue(job=version.job, task=task, args=(version.pk, version.firm_id))
     return version
 
 
@@ -105,6 +109,8 @@ def document_render(*, version: V, render_pdf: RenderPdf, folder: str = "documen
             f"{folder}/{engagement.public_id}/v{version.number}-{uuid.uuid4().hex[:8]}.pdf",
             ContentFile(pdf),
         )
+    except (OperationalError, InterfaceError):
+        raise  # the connection was lost: the task policy retries, or fails the job
     except Exception as error:
         # The job record is what the consultant sees: it shows the error and offers a retry.
         # Rendering errors usually come from the data, so nothing retries on its own.

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DataError, OperationalError
@@ -602,7 +603,7 @@ def test_a_run_whose_worker_was_lost_long_ago_does_not_block_a_new_one(firm_a_sc
     prepared(world)
     lost = services.run_request(engagement=world.engagement, actor=world.consultant, kind="dry")
     Job.objects.filter(pk=lost.job_id).update(
-        status=JobStatus.RUNNING, updated_at=timezone.now() - timedelta(hours=3)
+        status=JobStatus.RUNNING, heartbeat_at=timezone.now() - timedelta(hours=3)
     )
 
     fresh = services.run_request(engagement=world.engagement, actor=world.consultant, kind="dry")
@@ -617,9 +618,9 @@ def test_a_run_whose_worker_was_lost_long_ago_does_not_block_a_new_one(firm_a_sc
 
 
 def _give_up_on(run: MigrationRun) -> None:
-    """Its job has made no progress for longer than STALE_AFTER: the worker counts as lost."""
+    """Its job has had no heartbeat for longer than JOB_STALE_AFTER: the worker counts as lost."""
     Job.objects.filter(pk=run.job_id).update(
-        updated_at=timezone.now() - services.STALE_AFTER - timedelta(minutes=5)
+        heartbeat_at=timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER, minutes=5)
     )
 
 
