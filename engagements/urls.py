@@ -19,6 +19,7 @@ workspace_patterns = [
     path("", views.dashboard, name="dashboard"),
     path("clients/", views.client_list, name="client_list"),
     path("team/", views.team, name="team"),
+    path("emails/<uuid:email_id>/resend/", views.email_resend, name="email_resend"),
     path("engagements/new/", views.engagement_create, name="engagement_create"),
     path("engagements/<uuid:public_id>/", views.engagement_detail, name="engagement_detail"),
     path("engagements/<uuid:public_id>/edit/", views.engagement_edit, name="engagement_edit"),
