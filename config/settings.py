@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the body: an oversized upload is refused at once (413).
+    "engagements.uploads.UploadLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -123,6 +125,20 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# Uploads: the largest file any form accepts (a migration export); a request whose body is
+# larger than that plus REQUEST_BODY_OVERHEAD_BYTES (the form's other fields) is refused with
+# 413 before it is read, and a streamed upload is stopped at the same limit. Set the reverse
+# proxy's limit (nginx `client_max_body_size`) to REQUEST_BODY_MAX_BYTES too.
+MIGRATION_UPLOAD_MAX_BYTES = env.int("MIGRATION_UPLOAD_MAX_BYTES", default=256 * 1024 * 1024)
+UPLOAD_MAX_BYTES = MIGRATION_UPLOAD_MAX_BYTES
+REQUEST_BODY_OVERHEAD_BYTES = 1024 * 1024
+REQUEST_BODY_MAX_BYTES = UPLOAD_MAX_BYTES + REQUEST_BODY_OVERHEAD_BYTES
+FILE_UPLOAD_HANDLERS = [
+    "engagements.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
 # Reports larger than this are linked in the email instead of attached.
