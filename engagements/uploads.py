@@ -9,6 +9,7 @@ reach a web worker at all.
 """
 
 from collections.abc import Callable
+
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest, HttpResponse

@@ -24,7 +24,7 @@ from typing import Any, Protocol, TypeVar
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import InterfaceError, OperationalError, models, transaction
+from django.db import InterfaceError, OperationalError, models
 from django.db.models import Q
 
 from engagements.errors import ApplicationError
@@ -41,6 +41,7 @@ from engagements.services.jobs import (
     job_succeed,
 )
 from engagements.services.signoffs import phase_edit, signoff_refresh_staleness
+from engagements.taskpolicy import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -173,7 +174,8 @@ def document_send(
                 attachment_name=version.filename if attach else "",
             )
             rows.append(email)
-        transaction.on_commit(lambda: deliver_task.delay(version.pk, version.firm_id))
+        # If the broker is down the rows wait, queued; the outbox sweeper sends them.
+        enqueue_on_commit(deliver_task, (version.pk, version.firm_id))
     return rows
 
 

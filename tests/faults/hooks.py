@@ -74,6 +74,21 @@ def _crash_after_smtp_accepts() -> None:
     smtp.EmailBackend.send_messages = send_messages
 
 
+def _pause_after_the_second_send() -> None:
+    from django.core.mail.backends import smtp
+
+    real = smtp.EmailBackend.send_messages
+
+    def send_messages(self, messages):
+        sent = real(self, messages)
+        if _first_time("sent-1") or not _first_time("sent-2"):
+            return sent
+        _wait_for("resume", 30)  # accepted; the test cuts our database connection meanwhile
+        return sent
+
+    smtp.EmailBackend.send_messages = send_messages
+
+
 if FAULT == "kill_child_mid_render":
     _mid_render(_kill_this_process)
 elif FAULT == "hang_mid_render":
@@ -82,3 +97,5 @@ elif FAULT == "pause_mid_render":
     _mid_render(_pause_for_the_cut)
 elif FAULT == "crash_after_smtp":
     _crash_after_smtp_accepts()
+elif FAULT == "pause_after_second_send":
+    _pause_after_the_second_send()

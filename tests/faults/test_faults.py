@@ -24,7 +24,7 @@ from engagements import services
 from engagements.models import EmailStatus, Job, JobStatus, OutboundEmail
 from engagements.tenancy import tenant_scope
 from tests.conftest import requires_postgres
-from tests.diagnostics.test_report import fill_the_diagnostic
+from tests.diagnostics.test_report import fill_the_diagnostic, recipients
 from tests.faults.conftest import wait_for
 
 pytestmark = [
@@ -108,6 +108,17 @@ def _assert_each_once_or_same_id(smtp, rows: list[OutboundEmail]) -> None:
         assert set(received[row.to]) == {row.message_id}
 
 
+def _cut_the_workers_connections() -> int:
+    """pg_terminate_backend on every other session of the test database (the worker's)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        (cut,) = cursor.fetchone()
+    return cut
+
+
 # --- renders --------------------------------------------------------------------------------
 
 
@@ -145,12 +156,7 @@ def test_a_database_connection_cut_mid_render_is_retried_on_a_fresh_one(faults, 
     version = _request_render(world)
     wait_for(faults.marker("mid-render").exists, 60, "the render to start")
 
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        (cut,) = cursor.fetchone()
+    cut = _cut_the_workers_connections()
     faults.marker("resume").touch()
 
     wait_for(lambda: _rendered(version), 60, "the render retried after the cut")
@@ -206,6 +212,30 @@ def test_smtp_stopped_mid_send_then_started_loses_nothing_and_says_retrying_mean
 
     wait_for(lambda: _all_sent(rows), 60, "every email once the server was back")
     _assert_each_once_or_same_id(smtp_server, rows)
+    _nothing_in_flight()
+
+
+def test_a_database_connection_cut_mid_send_to_five_loses_nobody(faults, world, smtp_server):
+    """The cut comes after the server accepted the second email and before we recorded it: the
+    task retries on a fresh connection and sends the other three; the second is "sending" until
+    the sweeper sends it again, with its Message-ID."""
+    faults.beat()
+    faults.worker(fault="pause_after_second_send")
+    version = _request_render(world)
+    wait_for(lambda: _rendered(version), 60, "the render")
+    with tenant_scope(world.firm_a):
+        people = recipients(world, 5)
+        version = ReportVersion.objects.get(pk=version.pk)
+        rows = diagnostics.report_send(version=version, actor=world.consultant, recipients=people)
+    wait_for(faults.marker("sent-2").exists, 60, "the second email to be accepted")
+
+    cut = _cut_the_workers_connections()
+    faults.marker("resume").touch()
+
+    wait_for(lambda: _all_sent(rows), 60, "every delivery after the cut")
+    assert cut >= 1
+    _assert_each_once_or_same_id(smtp_server, rows)
+    assert sum(len(ids) for ids in smtp_server.inbox.ids_by_recipient().values()) <= 6
     _nothing_in_flight()
 
 
