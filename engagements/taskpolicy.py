@@ -156,9 +156,10 @@ class PolicyTask(Task):
 
     @staticmethod
     def _retry_exceptions() -> tuple[type[BaseException], ...]:
-        from celery.exceptions import Retry
+        """Celery's own control flow, not failures: the task is retried, ignored or rejected."""
+        from celery.exceptions import Ignore, Reject, Retry
 
-        return (Retry,)
+        return (Retry, Ignore, Reject)
 
     @staticmethod
     def _record(job_id: int | None, write: Callable[..., None], **kwargs: Any) -> None:
