@@ -32,6 +32,16 @@ IN_FLIGHT = (JobStatus.QUEUED, JobStatus.RUNNING)
 claim_hook: ContextVar[Callable[[int], None] | None] = ContextVar("claim_hook", default=None)
 
 
+# What else must happen when the watchdog fails a job of a kind (the phase app's own record of
+# the work, e.g. an upload still "being checked"), registered from an AppConfig.ready.
+_on_watchdog_failure: dict[str, Callable[[Job], None]] = {}
+
+
+def job_kind_on_failure(kind: str, handler: Callable[[Job], None]) -> None:
+    """Have `handler(job)` run (in the job's tenant scope) when the watchdog fails a `kind` job."""
+    _on_watchdog_failure[kind] = handler
+
+
 class JobAbandoned(Exception):
     """This attempt must not do the job's work: the job is finished, another live worker has it,
     or it was just failed for crashing its worker too often. The task ends quietly."""
@@ -247,6 +257,10 @@ def jobs_recover_stale() -> list[str]:
             ):
                 logger.warning("Job %s (%s) failed by the watchdog: %s", job.pk, job.kind, reason)
                 outcomes.append("failed")
+                handler = _on_watchdog_failure.get(job.kind)
+                if handler is not None:
+                    job.status, job.error = JobStatus.FAILED, reason
+                    handler(job)
             continue
         step = (
             "Queued again: the worker running it was lost"

@@ -412,6 +412,14 @@ def source_give_up(*, upload_id: int, error: BaseException) -> None:
     _source_refuse(upload, _unreadable(upload.filename))
 
 
+def source_job_failed(job: Job) -> None:
+    """The watchdog failed an inspection job (its worker was lost too often): refuse the upload
+    with the reason instead of leaving its page checking the file for ever."""
+    upload = SourceUpload.objects.filter(job=job, status=SourceStatus.INSPECTING).first()
+    if upload is not None:
+        _source_refuse(upload, f"“{upload.filename}” could not be checked. {job.error}")
+
+
 # --- mappings ---------------------------------------------------------------------------------
 
 
@@ -670,6 +678,14 @@ def run_give_up(*, run_id: int, error: BaseException) -> None:
     else:
         reason = _unexpected_failure(error)
     job_fail(job=run.job, error=reason)
+
+
+def run_job_failed(job: Job) -> None:
+    """The watchdog failed a run's job: remove what its attempts staged (never referenced by a
+    row), as a run given up on does."""
+    run = MigrationRun.objects.select_related("engagement").filter(job=job).first()
+    if run is not None and not MigrationDataset.objects.filter(run=run).exists():
+        _delete_folder(f"{_storage_folder(run.engagement)}/runs/{run.public_id}")
 
 
 def _summary(run: MigrationRun) -> str:
