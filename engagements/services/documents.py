@@ -24,7 +24,7 @@ from typing import Any, Protocol, TypeVar
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import models, transaction
+from django.db import InterfaceError, OperationalError, models
 from django.db.models import Q
 
 from engagements.errors import ApplicationError
@@ -32,13 +32,16 @@ from engagements.models import EmailStatus, Engagement, OutboundEmail, Stakehold
 from engagements.services import email_deliver, email_write
 from engagements.services.jobs import (
     job_create,
+    job_enqueue,
     job_fail,
     job_progress,
     job_requeue,
+    job_retry_allowed,
     job_start,
     job_succeed,
 )
 from engagements.services.signoffs import phase_edit, signoff_refresh_staleness
+from engagements.taskpolicy import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +53,8 @@ RenderPdf = Callable[[Engagement, int, Progress], tuple[bytes, int]]
 
 
 class Task(Protocol):
+    name: str
+
     def delay(self, version_id: int, firm_id: int) -> Any: ...
 
 
@@ -71,7 +76,7 @@ def document_request(
             requested_by=actor,
             job=job_create(engagement=locked, kind=kind),
         )
-        transaction.on_commit(lambda: task.delay(version.pk, locked.firm_id))
+        job_enqueue(job=version.job, task=task, args=(version.pk, locked.firm_id))
     return version
 
 
@@ -79,10 +84,10 @@ def document_retry(*, version: V, task: Task) -> V:
     """Queue a failed render again. A stored or still running version is refused."""
     if version.is_ready:
         raise ApplicationError(f"{version} is already rendered.")
-    if not version.job.is_finished:
+    if not job_retry_allowed(job=version.job):
         raise ApplicationError(f"{version} is still rendering.")
     job_requeue(job=version.job)
-    transaction.on_commit(lambda: task.delay(version.pk, version.firm_id))
+    job_enqueue(job=version.job, task=task, args=(version.pk, version.firm_id))
     return version
 
 
@@ -105,6 +110,8 @@ def document_render(*, version: V, render_pdf: RenderPdf, folder: str = "documen
             f"{folder}/{engagement.public_id}/v{version.number}-{uuid.uuid4().hex[:8]}.pdf",
             ContentFile(pdf),
         )
+    except (OperationalError, InterfaceError):
+        raise  # the connection was lost: the task policy retries, or fails the job
     except Exception as error:
         # The job record is what the consultant sees: it shows the error and offers a retry.
         # Rendering errors usually come from the data, so nothing retries on its own.
@@ -167,7 +174,8 @@ def document_send(
                 attachment_name=version.filename if attach else "",
             )
             rows.append(email)
-        transaction.on_commit(lambda: deliver_task.delay(version.pk, version.firm_id))
+        # If the broker is down the rows wait, queued; the outbox sweeper sends them.
+        enqueue_on_commit(deliver_task, (version.pk, version.firm_id))
     return rows
 
 
