@@ -1,0 +1,488 @@
+"""The firm's portfolio: every engagement with where its gate stands, for how long, waiting on
+whom, and a red / amber / green status with its reason in words.
+
+The status is computed in SQL (one `CASE` over annotations), so filtering, sorting by status and
+paginating never load every engagement. It uses only what is stored: the open request's due
+date, how long the engagement has been in its phase, whether the phase is signed off, and the
+next milestone's planned date. Readiness is *not* part of it: each phase's readiness checks run
+several queries per engagement (see each app's `gate.py`), so they are computed only for the rows
+shown (a page, or the export), never to rank the whole firm.
+
+Rules, first match wins:
+
+- red, "overdue": the current phase's open sign-off request is past its due date;
+- red, "stalled": more than `STALLED_AFTER_DAYS` days in the current phase;
+- amber, "due soon": the open request is due within `DUE_SOON_DAYS` days (or today);
+- amber, "slow": more than `SLOW_AFTER_DAYS` days in the phase and no request open;
+- amber, "milestone late": the next milestone's planned date has passed;
+- green, "on track": otherwise.
+
+Engagements on hold, completed, cancelled or closed have no colour: they are not moving by
+design, and are sorted after the active ones.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import statistics
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import (
+    Case,
+    CharField,
+    DateField,
+    DateTimeField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from engagements import registry
+from engagements.models import (
+    Client,
+    Decision,
+    Engagement,
+    EngagementStatus,
+    Milestone,
+    PhaseState,
+    PhaseStatus,
+    RequestStatus,
+    SignoffDecision,
+    SignoffRequest,
+    Stakeholder,
+    User,
+)
+from engagements.phases import WORKING_PHASES, Phase
+
+STALLED_AFTER_DAYS = 30
+SLOW_AFTER_DAYS = 14
+DUE_SOON_DAYS = 2
+
+RED, AMBER, GREEN, NONE = "red", "amber", "green", "none"
+
+# reason code -> (colour, rank for sorting by status: most urgent first)
+REASONS: dict[str, tuple[str, int]] = {
+    "overdue": (RED, 0),
+    "stalled": (RED, 1),
+    "due_soon": (AMBER, 2),
+    "slow": (AMBER, 3),
+    "milestone_late": (AMBER, 4),
+    "on_track": (GREEN, 5),
+    "on_hold": (NONE, 6),
+    "closed": (NONE, 7),
+}
+COLOUR_LABELS = {RED: "Red", AMBER: "Amber", GREEN: "Green", NONE: "—"}
+
+SORTS: dict[str, str] = {
+    "status": "Status (most urgent first)",
+    "days": "Days in phase (longest first)",
+    "client": "Client (A to Z)",
+    "due": "Sign-off due date (soonest first)",
+}
+
+
+@dataclass(frozen=True)
+class PortfolioFilters:
+    mine: User | None = None
+    """Only engagements this user leads."""
+    stalled_days: int | None = None
+    """Only engagements more than this many days in their current phase."""
+    overdue: bool = False
+    """Only engagements whose current sign-off request is past its due date."""
+    phase: str | None = None
+    client: Client | None = None
+    sort: str = "status"
+
+
+def _days_ago(now: datetime, days: int) -> datetime:
+    return now - timedelta(days=days)
+
+
+def portfolio_queryset(
+    *, filters: PortfolioFilters = PortfolioFilters(), now: datetime | None = None
+) -> QuerySet:
+    """The active firm's engagements, filtered and sorted, each annotated with its gate state:
+    `request_due`, `request_at` and `request_id` (the current phase's open request, if any),
+    `phase_status`, `milestone_title` and `milestone_due` (the first planned milestone of a
+    phase not yet signed off), `reason` (a key of `REASONS`) and `reason_rank`."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    open_request = SignoffRequest.objects.filter(
+        engagement=OuterRef("pk"), phase=OuterRef("current_phase"), status=RequestStatus.OPEN
+    )
+    signed_off_phases = PhaseState.objects.filter(
+        engagement=OuterRef(OuterRef("pk")), status=PhaseStatus.SIGNED_OFF
+    ).values("phase")
+    next_milestone = (
+        Milestone.objects.filter(engagement=OuterRef("pk"))
+        .exclude(phase__in=signed_off_phases)
+        .order_by("due_date", "id")
+    )
+    current_state = PhaseState.objects.filter(
+        engagement=OuterRef("pk"), phase=OuterRef("current_phase")
+    )
+    engagements = Engagement.objects.select_related("client", "lead_consultant").annotate(
+        request_id=Subquery(open_request.values("pk")[:1]),
+        request_due=Subquery(open_request.values("due_date")[:1], output_field=DateField()),
+        request_at=Subquery(open_request.values("created_at")[:1], output_field=DateTimeField()),
+        phase_status=Subquery(current_state.values("status")[:1], output_field=CharField()),
+        milestone_title=Subquery(next_milestone.values("title")[:1], output_field=CharField()),
+        milestone_due=Subquery(next_milestone.values("due_date")[:1], output_field=DateField()),
+    )
+    inactive = Q(current_phase=Phase.CLOSED) | Q(
+        status__in=[EngagementStatus.COMPLETED, EngagementStatus.CANCELLED]
+    )
+    engagements = engagements.annotate(
+        reason=Case(
+            When(inactive, then=Value("closed")),
+            When(status=EngagementStatus.ON_HOLD, then=Value("on_hold")),
+            When(request_due__lt=today, then=Value("overdue")),
+            When(phase_entered_at__lt=_days_ago(now, STALLED_AFTER_DAYS), then=Value("stalled")),
+            When(request_due__lte=today + timedelta(days=DUE_SOON_DAYS), then=Value("due_soon")),
+            When(
+                request_id__isnull=True,
+                phase_entered_at__lt=_days_ago(now, SLOW_AFTER_DAYS),
+                then=Value("slow"),
+            ),
+            When(milestone_due__lt=today, then=Value("milestone_late")),
+            default=Value("on_track"),
+            output_field=CharField(),
+        ),
+    ).annotate(
+        reason_rank=Case(
+            *(When(reason=code, then=Value(rank)) for code, (_, rank) in REASONS.items()),
+            output_field=IntegerField(),
+        )
+    )
+    if filters.mine is not None:
+        engagements = engagements.filter(lead_consultant=filters.mine)
+    if filters.stalled_days is not None:
+        engagements = engagements.exclude(inactive).filter(
+            phase_entered_at__lt=_days_ago(now, filters.stalled_days)
+        )
+    if filters.overdue:
+        engagements = engagements.filter(request_due__lt=today)
+    if filters.phase:
+        engagements = engagements.filter(current_phase=filters.phase)
+    if filters.client is not None:
+        engagements = engagements.filter(client=filters.client)
+    # Inactive engagements last when sorting by days: "days in phase" of a closed one means nothing.
+    inactive_last = Case(
+        When(inactive, then=Value(1)), default=Value(0), output_field=IntegerField()
+    )
+    order = {
+        "status": ["reason_rank", "phase_entered_at"],
+        "days": [inactive_last, "phase_entered_at"],
+        "client": ["client__name"],
+        "due": [F("request_due").asc(nulls_last=True), "reason_rank"],
+    }.get(filters.sort, ["reason_rank", "phase_entered_at"])
+    return engagements.order_by(*order, "name", "id")
+
+
+# --- the rows shown ------------------------------------------------------------------------------
+
+
+@dataclass
+class Readiness:
+    passed: int
+    total: int
+    failing: list[str]
+
+    @property
+    def is_ready(self) -> bool:
+        return self.passed == self.total
+
+
+@dataclass
+class PortfolioRow:
+    engagement: Engagement
+    days_in_phase: int
+    colour: str
+    reason_code: str
+    reason: str
+    request: SignoffRequest | None = None
+    requested_days_ago: int | None = None
+    pending: list[str] = field(default_factory=list)
+    readiness: Readiness | None = None
+    milestone_title: str = ""
+    milestone_due: date | None = None
+    milestone_days_late: int | None = None
+    phase_url_name: str | None = None
+    """The workspace page of the current phase, where its gate panel is."""
+
+    @property
+    def colour_label(self) -> str:
+        return COLOUR_LABELS[self.colour]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _when(days: int) -> str:
+    if days == 0:
+        return "today"
+    return f"in {_plural(days, 'day')}" if days > 0 else f"{_plural(-days, 'day')} ago"
+
+
+def _reason_words(
+    code: str, engagement: Engagement, days: int, today: date, pending: Sequence[str]
+) -> str:
+    phase = engagement.get_current_phase_display()
+    waiting = f"; waiting on {', '.join(pending)}" if pending else ""
+    due = engagement.request_due
+    if code == "overdue":
+        late = _plural((today - due).days, "day")
+        return f"Sign-off overdue: was due {date_format(due, 'j M')}, {late} ago{waiting}"
+    if code == "stalled":
+        return f"Stalled: {_plural(days, 'day')} in {phase}{waiting}"
+    if code == "due_soon":
+        return f"Sign-off due {_when((due - today).days)}{waiting}"
+    if code == "slow":
+        if engagement.phase_status == PhaseStatus.SIGNED_OFF:
+            return f"{_plural(days, 'day')} in {phase}: signed off but not moved on"
+        return f"{_plural(days, 'day')} in {phase} and not yet sent for sign-off"
+    if code == "milestone_late":
+        late = (today - engagement.milestone_due).days
+        return f"Milestone “{engagement.milestone_title}” is {_plural(late, 'day')} past its date"
+    if code == "on_hold":
+        return "On hold"
+    if code == "closed":
+        return (
+            "Closed"
+            if engagement.current_phase == Phase.CLOSED
+            else engagement.get_status_display()
+        )
+    if due:
+        return f"On track: sign-off due {_when((due - today).days)}{waiting}"
+    return "On track"
+
+
+def _pending_names(requests: list[SignoffRequest]) -> dict[int, list[str]]:
+    """Per request, the names of the required approvers who have not approved it.
+
+    An approval counts if it is the approver's latest decision and, when the request went stale,
+    it was given on content other than the requested snapshot (i.e. after the change). That
+    reads stored digests only; the gate panel, which computes the live snapshot, is exact."""
+    approver_ids = {pk for request in requests for pk in request.approver_ids}
+    approvers = {
+        s.pk: s.name
+        for s in Stakeholder.objects.filter(pk__in=approver_ids, is_approver=True).only(
+            "pk", "name"
+        )
+    }
+    latest: dict[tuple[int, int], tuple[str, str]] = {}
+    decisions = (
+        SignoffDecision.objects.filter(request__in=requests)
+        .order_by("created_at", "id")
+        .values_list("request_id", "stakeholder_id", "decision", "reviewed_digest")
+    )
+    for request_id, stakeholder_id, decision, digest in decisions:
+        latest[(request_id, stakeholder_id)] = (decision, digest)
+    pending: dict[int, list[str]] = {}
+    for request in requests:
+        names = []
+        for pk in request.approver_ids:
+            if pk not in approvers:
+                continue
+            decision, digest = latest.get((request.pk, pk), ("", ""))
+            approved = decision == Decision.APPROVE and (
+                digest == request.digest if not request.is_stale else digest != request.digest
+            )
+            if not approved:
+                names.append(approvers[pk])
+        pending[request.pk] = sorted(names)
+    return pending
+
+
+def readiness_of(engagement: Engagement) -> Readiness | None:
+    """The current phase's readiness checks (several queries: one engagement at a time)."""
+    spec = registry.spec_for(engagement.current_phase)
+    if spec is None or engagement.current_phase == Phase.CLOSED:
+        return None
+    checks = [check for check in spec.readiness(engagement) if check.available]
+    return Readiness(
+        passed=sum(check.passed for check in checks),
+        total=len(checks),
+        failing=[check.todo for check in checks if not check.passed],
+    )
+
+
+def portfolio_rows(
+    engagements: Iterable[Engagement], *, now: datetime | None = None, with_readiness: bool = True
+) -> list[PortfolioRow]:
+    """The rows for engagements from `portfolio_queryset`: a constant number of queries, plus
+    each engagement's readiness checks when `with_readiness`."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    engagements = list(engagements)
+    request_ids = [e.request_id for e in engagements if e.request_id]
+    requests = {
+        r.pk: r
+        for r in SignoffRequest.objects.filter(pk__in=request_ids).only(
+            "pk", "approver_ids", "digest", "is_stale", "created_at", "due_date", "phase"
+        )
+    }
+    pending = _pending_names(list(requests.values()))
+    rows = []
+    for engagement in engagements:
+        request = requests.get(engagement.request_id) if engagement.request_id else None
+        names = pending.get(request.pk, []) if request else []
+        days = max(0, (now - engagement.phase_entered_at).days)
+        code = engagement.reason
+        spec = registry.spec_for(engagement.current_phase)
+        rows.append(
+            PortfolioRow(
+                engagement=engagement,
+                days_in_phase=days,
+                colour=REASONS[code][0],
+                reason_code=code,
+                reason=_reason_words(code, engagement, days, today, names),
+                request=request,
+                requested_days_ago=(today - timezone.localdate(request.created_at)).days
+                if request
+                else None,
+                pending=names,
+                readiness=readiness_of(engagement) if with_readiness else None,
+                milestone_title=engagement.milestone_title or "",
+                milestone_due=engagement.milestone_due,
+                milestone_days_late=(today - engagement.milestone_due).days
+                if engagement.milestone_due and engagement.milestone_due < today
+                else None,
+                phase_url_name=spec.workspace_url_name if spec else None,
+            )
+        )
+    return rows
+
+
+# --- CSV export ----------------------------------------------------------------------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> str:
+    """A cell a spreadsheet will not run: text starting like a formula gets a leading '.
+
+    (The lead swaps this for the shared export helper when it lands.)"""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+CSV_HEADER = [
+    "Engagement",
+    "Client",
+    "Lead",
+    "Phase",
+    "Days in phase",
+    "Status",
+    "Reason",
+    "Readiness passed",
+    "Readiness checks",
+    "Sign-off requested on",
+    "Sign-off due",
+    "Waiting on",
+    "Next milestone",
+    "Milestone planned",
+]
+
+
+def portfolio_csv(rows: Iterable[PortfolioRow]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    for row in rows:
+        engagement = row.engagement
+        writer.writerow(
+            [
+                csv_cell(cell)
+                for cell in (
+                    engagement.name,
+                    engagement.client.name,
+                    engagement.lead_consultant or "",
+                    engagement.get_current_phase_display(),
+                    row.days_in_phase,
+                    row.colour_label if row.colour != NONE else "",
+                    row.reason,
+                    row.readiness.passed if row.readiness else "",
+                    row.readiness.total if row.readiness else "",
+                    timezone.localdate(row.request.created_at).isoformat() if row.request else "",
+                    row.request.due_date.isoformat()
+                    if row.request and row.request.due_date
+                    else "",
+                    "; ".join(row.pending),
+                    row.milestone_title,
+                    row.milestone_due.isoformat() if row.milestone_due else "",
+                )
+            ]
+        )
+    return out.getvalue()
+
+
+# --- time in each phase --------------------------------------------------------------------------
+
+
+@dataclass
+class PhaseDurations:
+    phase: Phase
+    finished: list[float]
+    """Days each engagement spent in this phase, for those that went past it."""
+    ongoing: list[float]
+    """Days so far of the engagements in this phase now."""
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.finished) if self.finished else None
+
+    @property
+    def shortest(self) -> float | None:
+        return min(self.finished) if self.finished else None
+
+    @property
+    def longest(self) -> float | None:
+        return max(self.finished) if self.finished else None
+
+    @property
+    def longest_ongoing(self) -> float | None:
+        return max(self.ongoing) if self.ongoing else None
+
+
+def phase_durations(*, now: datetime | None = None) -> list[PhaseDurations]:
+    """How long the active firm's engagements spend in each working phase, in two queries.
+
+    A phase an engagement has moved past lasted from the sign-off of the phase before it (for
+    the first phase, the engagement's creation) to its own sign-off. The current phase has
+    lasted since `phase_entered_at`. A phase whose boundaries are not both recorded is left out
+    rather than guessed."""
+    now = now or timezone.now()
+    signed: dict[int, dict[str, datetime]] = {}
+    for engagement_id, phase, signed_off_at in PhaseState.objects.filter(
+        signed_off_at__isnull=False
+    ).values_list("engagement_id", "phase", "signed_off_at"):
+        signed.setdefault(engagement_id, {})[phase] = signed_off_at
+    result = {phase: PhaseDurations(phase, [], []) for phase in WORKING_PHASES}
+    order = list(Phase)
+    for pk, created_at, current, entered_at, status in Engagement.objects.values_list(
+        "pk", "created_at", "current_phase", "phase_entered_at", "status"
+    ):
+        current_index = order.index(Phase(current))
+        start: datetime | None = created_at
+        for phase in WORKING_PHASES[:current_index]:
+            end = signed.get(pk, {}).get(phase.value)
+            if start is not None and end is not None and end >= start:
+                result[phase].finished.append((end - start).total_seconds() / 86400)
+            start = end
+        if current != Phase.CLOSED and status == EngagementStatus.ACTIVE:
+            result[Phase(current)].ongoing.append(
+                max(0.0, (now - entered_at).total_seconds() / 86400)
+            )
+    return list(result.values())
