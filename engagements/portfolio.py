@@ -32,9 +32,8 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import (
     Case,
-    CharField,
     DateField,
-    DateTimeField,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -81,6 +80,7 @@ REASONS: dict[str, tuple[str, int]] = {
     "on_hold": (NONE, 6),
     "closed": (NONE, 7),
 }
+RANK_CODES = {rank: code for code, (_, rank) in REASONS.items()}
 COLOUR_LABELS = {RED: "Red", AMBER: "Amber", GREEN: "Green", NONE: "—"}
 
 SORTS: dict[str, str] = {
@@ -111,10 +111,11 @@ def _days_ago(now: datetime, days: int) -> datetime:
 def portfolio_queryset(
     *, filters: PortfolioFilters = PortfolioFilters(), now: datetime | None = None
 ) -> QuerySet:
-    """The active firm's engagements, filtered and sorted, each annotated with its gate state:
-    `request_due`, `request_at` and `request_id` (the current phase's open request, if any),
-    `phase_status`, `milestone_title` and `milestone_due` (the first planned milestone of a
-    phase not yet signed off), `reason` (a key of `REASONS`) and `reason_rank`."""
+    """The active firm's engagements, filtered and sorted, each annotated with `reason_rank`
+    (the rank in `REASONS` of its status's reason: see `RANK_CODES`).
+
+    Every condition is an indexed `EXISTS` or a column test: the status of the whole firm costs
+    one query, whatever the number of engagements, requests and milestones."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     open_request = SignoffRequest.objects.filter(
@@ -123,46 +124,36 @@ def portfolio_queryset(
     signed_off_phases = PhaseState.objects.filter(
         engagement=OuterRef(OuterRef("pk")), status=PhaseStatus.SIGNED_OFF
     ).values("phase")
-    next_milestone = (
-        Milestone.objects.filter(engagement=OuterRef("pk"))
-        .exclude(phase__in=signed_off_phases)
-        .order_by("due_date", "id")
-    )
-    current_state = PhaseState.objects.filter(
-        engagement=OuterRef("pk"), phase=OuterRef("current_phase")
-    )
-    engagements = Engagement.objects.select_related("client", "lead_consultant").annotate(
-        request_id=Subquery(open_request.values("pk")[:1]),
-        request_due=Subquery(open_request.values("due_date")[:1], output_field=DateField()),
-        request_at=Subquery(open_request.values("created_at")[:1], output_field=DateTimeField()),
-        phase_status=Subquery(current_state.values("status")[:1], output_field=CharField()),
-        milestone_title=Subquery(next_milestone.values("title")[:1], output_field=CharField()),
-        milestone_due=Subquery(next_milestone.values("due_date")[:1], output_field=DateField()),
-    )
+    late_milestone = Milestone.objects.filter(
+        engagement=OuterRef("pk"), due_date__lt=today
+    ).exclude(phase__in=signed_off_phases)
+    overdue = Exists(open_request.filter(due_date__lt=today))
     inactive = Q(current_phase=Phase.CLOSED) | Q(
         status__in=[EngagementStatus.COMPLETED, EngagementStatus.CANCELLED]
     )
-    engagements = engagements.annotate(
-        reason=Case(
-            When(inactive, then=Value("closed")),
-            When(status=EngagementStatus.ON_HOLD, then=Value("on_hold")),
-            When(request_due__lt=today, then=Value("overdue")),
-            When(phase_entered_at__lt=_days_ago(now, STALLED_AFTER_DAYS), then=Value("stalled")),
-            When(request_due__lte=today + timedelta(days=DUE_SOON_DAYS), then=Value("due_soon")),
-            When(
-                request_id__isnull=True,
-                phase_entered_at__lt=_days_ago(now, SLOW_AFTER_DAYS),
-                then=Value("slow"),
-            ),
-            When(milestone_due__lt=today, then=Value("milestone_late")),
-            default=Value("on_track"),
-            output_field=CharField(),
-        ),
-    ).annotate(
+
+    def rank(code: str) -> Value:
+        return Value(REASONS[code][1])
+
+    engagements = Engagement.objects.select_related("client", "lead_consultant").annotate(
         reason_rank=Case(
-            *(When(reason=code, then=Value(rank)) for code, (_, rank) in REASONS.items()),
+            When(inactive, then=rank("closed")),
+            When(status=EngagementStatus.ON_HOLD, then=rank("on_hold")),
+            When(overdue, then=rank("overdue")),
+            When(phase_entered_at__lt=_days_ago(now, STALLED_AFTER_DAYS), then=rank("stalled")),
+            When(
+                Exists(open_request.filter(due_date__lte=today + timedelta(days=DUE_SOON_DAYS))),
+                then=rank("due_soon"),
+            ),
+            When(
+                ~Exists(open_request),
+                phase_entered_at__lt=_days_ago(now, SLOW_AFTER_DAYS),
+                then=rank("slow"),
+            ),
+            When(Exists(late_milestone), then=rank("milestone_late")),
+            default=rank("on_track"),
             output_field=IntegerField(),
-        )
+        ),
     )
     if filters.mine is not None:
         engagements = engagements.filter(lead_consultant=filters.mine)
@@ -171,11 +162,15 @@ def portfolio_queryset(
             phase_entered_at__lt=_days_ago(now, filters.stalled_days)
         )
     if filters.overdue:
-        engagements = engagements.filter(request_due__lt=today)
+        engagements = engagements.filter(overdue)
     if filters.phase:
         engagements = engagements.filter(current_phase=filters.phase)
     if filters.client is not None:
         engagements = engagements.filter(client=filters.client)
+    if filters.sort == "due":
+        engagements = engagements.annotate(
+            request_due=Subquery(open_request.values("due_date")[:1], output_field=DateField())
+        )
     # Inactive engagements last when sorting by days: "days in phase" of a closed one means nothing.
     inactive_last = Case(
         When(inactive, then=Value(1)), default=Value(0), output_field=IntegerField()
@@ -217,6 +212,7 @@ class PortfolioRow:
     milestone_title: str = ""
     milestone_due: date | None = None
     milestone_days_late: int | None = None
+    phase_status: str = PhaseStatus.IN_PROGRESS
     phase_url_name: str | None = None
     """The workspace page of the current phase, where its gate panel is."""
 
@@ -235,26 +231,36 @@ def _when(days: int) -> str:
     return f"in {_plural(days, 'day')}" if days > 0 else f"{_plural(-days, 'day')} ago"
 
 
+@dataclass(frozen=True)
+class _Gate:
+    """What the rows shown need beyond the engagement itself, loaded for all of them at once."""
+
+    request: SignoffRequest | None
+    phase_status: str
+    milestone: tuple[str, date] | None
+    """The first planned milestone (title, date) of a phase not signed off."""
+
+
 def _reason_words(
-    code: str, engagement: Engagement, days: int, today: date, pending: Sequence[str]
+    code: str, engagement: Engagement, gate: _Gate, days: int, today: date, pending: Sequence[str]
 ) -> str:
     phase = engagement.get_current_phase_display()
     waiting = f"; waiting on {', '.join(pending)}" if pending else ""
-    due = engagement.request_due
-    if code == "overdue":
+    due = gate.request.due_date if gate.request else None
+    if code == "overdue" and due:
         late = _plural((today - due).days, "day")
         return f"Sign-off overdue: was due {date_format(due, 'j M')}, {late} ago{waiting}"
     if code == "stalled":
         return f"Stalled: {_plural(days, 'day')} in {phase}{waiting}"
-    if code == "due_soon":
+    if code == "due_soon" and due:
         return f"Sign-off due {_when((due - today).days)}{waiting}"
     if code == "slow":
-        if engagement.phase_status == PhaseStatus.SIGNED_OFF:
+        if gate.phase_status == PhaseStatus.SIGNED_OFF:
             return f"{_plural(days, 'day')} in {phase}: signed off but not moved on"
         return f"{_plural(days, 'day')} in {phase} and not yet sent for sign-off"
-    if code == "milestone_late":
-        late = (today - engagement.milestone_due).days
-        return f"Milestone “{engagement.milestone_title}” is {_plural(late, 'day')} past its date"
+    if code == "milestone_late" and gate.milestone:
+        title, planned = gate.milestone
+        return f"Milestone “{title}” is {_plural((today - planned).days, 'day')} past its date"
     if code == "on_hold":
         return "On hold"
     if code == "closed":
@@ -266,6 +272,51 @@ def _reason_words(
     if due:
         return f"On track: sign-off due {_when((due - today).days)}{waiting}"
     return "On track"
+
+
+def _gates(engagements: list[Engagement]) -> dict[int, _Gate]:
+    """Each engagement's open request for its current phase, its current phase's state and its
+    next milestone: three queries for any number of engagements."""
+    ids = [e.pk for e in engagements]
+    current = {e.pk: e.current_phase for e in engagements}
+    requests = {
+        r.engagement_id: r
+        for r in SignoffRequest.objects.filter(
+            engagement_id__in=ids, status=RequestStatus.OPEN
+        ).only(
+            "pk",
+            "engagement_id",
+            "phase",
+            "approver_ids",
+            "digest",
+            "is_stale",
+            "created_at",
+            "due_date",
+        )
+        if r.phase == current[r.engagement_id]
+    }
+    statuses: dict[int, dict[str, str]] = {}
+    for engagement_id, phase, status in PhaseState.objects.filter(
+        engagement_id__in=ids
+    ).values_list("engagement_id", "phase", "status"):
+        statuses.setdefault(engagement_id, {})[phase] = status
+    milestones: dict[int, tuple[str, date]] = {}
+    for engagement_id, phase, title, due_date in (
+        Milestone.objects.filter(engagement_id__in=ids)
+        .order_by("due_date", "id")
+        .values_list("engagement_id", "phase", "title", "due_date")
+    ):
+        signed_off = statuses.get(engagement_id, {}).get(phase) == PhaseStatus.SIGNED_OFF
+        if engagement_id not in milestones and not signed_off:
+            milestones[engagement_id] = (title, due_date)
+    return {
+        pk: _Gate(
+            request=requests.get(pk),
+            phase_status=statuses.get(pk, {}).get(current[pk], PhaseStatus.IN_PROGRESS),
+            milestone=milestones.get(pk),
+        )
+        for pk in ids
+    }
 
 
 def _pending_names(requests: list[SignoffRequest]) -> dict[int, list[str]]:
@@ -318,50 +369,52 @@ def readiness_of(engagement: Engagement) -> Readiness | None:
     )
 
 
+ROW_BATCH = 500
+
+
 def portfolio_rows(
     engagements: Iterable[Engagement], *, now: datetime | None = None, with_readiness: bool = True
 ) -> list[PortfolioRow]:
-    """The rows for engagements from `portfolio_queryset`: a constant number of queries, plus
-    each engagement's readiness checks when `with_readiness`."""
+    """The rows for engagements from `portfolio_queryset`: five queries per `ROW_BATCH`
+    engagements, plus each engagement's readiness checks when `with_readiness`."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     engagements = list(engagements)
-    request_ids = [e.request_id for e in engagements if e.request_id]
-    requests = {
-        r.pk: r
-        for r in SignoffRequest.objects.filter(pk__in=request_ids).only(
-            "pk", "approver_ids", "digest", "is_stale", "created_at", "due_date", "phase"
-        )
-    }
-    pending = _pending_names(list(requests.values()))
     rows = []
-    for engagement in engagements:
-        request = requests.get(engagement.request_id) if engagement.request_id else None
-        names = pending.get(request.pk, []) if request else []
-        days = max(0, (now - engagement.phase_entered_at).days)
-        code = engagement.reason
-        spec = registry.spec_for(engagement.current_phase)
-        rows.append(
-            PortfolioRow(
-                engagement=engagement,
-                days_in_phase=days,
-                colour=REASONS[code][0],
-                reason_code=code,
-                reason=_reason_words(code, engagement, days, today, names),
-                request=request,
-                requested_days_ago=(today - timezone.localdate(request.created_at)).days
-                if request
-                else None,
-                pending=names,
-                readiness=readiness_of(engagement) if with_readiness else None,
-                milestone_title=engagement.milestone_title or "",
-                milestone_due=engagement.milestone_due,
-                milestone_days_late=(today - engagement.milestone_due).days
-                if engagement.milestone_due and engagement.milestone_due < today
-                else None,
-                phase_url_name=spec.workspace_url_name if spec else None,
+    for offset in range(0, len(engagements), ROW_BATCH):
+        batch = engagements[offset : offset + ROW_BATCH]
+        gates = _gates(batch)
+        pending = _pending_names([g.request for g in gates.values() if g.request])
+        for engagement in batch:
+            gate = gates[engagement.pk]
+            request = gate.request
+            names = pending.get(request.pk, []) if request else []
+            days = max(0, (now - engagement.phase_entered_at).days)
+            code = RANK_CODES[engagement.reason_rank]
+            spec = registry.spec_for(engagement.current_phase)
+            planned = gate.milestone[1] if gate.milestone else None
+            rows.append(
+                PortfolioRow(
+                    engagement=engagement,
+                    days_in_phase=days,
+                    colour=REASONS[code][0],
+                    reason_code=code,
+                    reason=_reason_words(code, engagement, gate, days, today, names),
+                    request=request,
+                    requested_days_ago=(today - timezone.localdate(request.created_at)).days
+                    if request
+                    else None,
+                    pending=names,
+                    readiness=readiness_of(engagement) if with_readiness else None,
+                    milestone_title=gate.milestone[0] if gate.milestone else "",
+                    milestone_due=planned,
+                    milestone_days_late=(today - planned).days
+                    if planned and planned < today
+                    else None,
+                    phase_status=gate.phase_status,
+                    phase_url_name=spec.workspace_url_name if spec else None,
+                )
             )
-        )
     return rows
 
 

@@ -8,6 +8,8 @@ coordinate. Shapes differ (bar, tick, circle) so colour is never the only cue.""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.template.loader import render_to_string
 
 from engagements.portfolio import PhaseDurations
@@ -101,12 +103,16 @@ def phase_durations_svg(phases: list[PhaseDurations], *, chart_id: str = "phase-
                 "y1": _fmt(middle - 10),
                 "y2": _fmt(middle + 10),
             }
-        for days in sorted(phase.ongoing):
+        # One dot per whole day, larger when several engagements share it: a firm of hundreds
+        # of engagements stays a readable strip (and a small document).
+        for days, count in sorted(Counter(round(d) for d in phase.ongoing).items()):
+            who = "1 engagement" if count == 1 else f"{count} engagements"
             row["dots"].append(
                 {
                     "x": _fmt(x(days)),
                     "y": _fmt(middle),
-                    "label": f"In {row['label']} for {_days(days)}",
+                    "r": _fmt(min(4.5 + 1.5 * (count - 1) ** 0.5, 11)),
+                    "label": f"{who} in {row['label']} for {_days(days)}",
                 }
             )
         rows.append(row)

@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from engagements import portfolio as portfolio_selectors
 from engagements import selectors, services
@@ -281,6 +281,7 @@ def _query_without_page(request: HttpRequest) -> str:
 
 
 @workspace_view
+@require_safe
 def portfolio(request: HttpRequest) -> HttpResponse:
     form, filters = _portfolio_filters(request)
     engagements = portfolio_selectors.portfolio_queryset(filters=filters)
@@ -308,6 +309,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view
+@require_safe
 def portfolio_export(request: HttpRequest) -> HttpResponse:
     """The filtered list as CSV, every row (readiness runs for each: an export, not a page)."""
     _, filters = _portfolio_filters(request)

@@ -686,3 +686,8 @@ def test_the_export_query_count_grows_only_by_readiness(world):
             registry.spec_for(Phase.BUILD).readiness(sample)
     _full_history(world, 9)
     assert _count(http, url) == one + 9 * len(readiness)
+
+
+@pytest.mark.parametrize("url_name", ["portfolio", "portfolio_export"])
+def test_the_portfolio_only_answers_reads(as_consultant, url_name):
+    assert as_consultant.post(reverse(url_name)).status_code == 405

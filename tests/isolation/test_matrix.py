@@ -445,6 +445,21 @@ MATRIX: list[Case] = [
         b_contains=("Beta secret deal",),
     ),
     *_workspace_list_url("client_list", BOTH),
+    # The portfolio and its CSV: each firm's staff see their own engagements only.
+    *_workspace_list_url(
+        "portfolio",
+        GET,
+        owner=(ALLOWED, ("Xylo sales system", "Yonder rollout"), ("Beta secret deal",)),
+        consultant=(ALLOWED, ("Xylo sales system", "Yonder rollout"), ("Beta secret deal",)),
+        b_contains=("Beta secret deal",),
+    ),
+    *_workspace_list_url(
+        "portfolio_export",
+        GET,
+        owner=(ALLOWED, ("Xylo sales system", "Yonder rollout"), ("Beta secret deal",)),
+        consultant=(ALLOWED, ("Xylo sales system", "Yonder rollout"), ("Beta secret deal",)),
+        b_contains=("Beta secret deal",),
+    ),
     *_workspace_list_url("engagement_create", BOTH),
     # Workspace: pages of firm A's engagement and its stakeholder.
     *_workspace_object_url("engagement_detail", GET),
