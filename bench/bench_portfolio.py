@@ -236,7 +236,7 @@ def main() -> None:
         from django.test import Client as HttpClient
         from django.test.utils import CaptureQueriesContext
 
-        _, owner, states, requests, decisions = build(args.engagements)
+        firm, owner, states, requests, decisions = build(args.engagements)
         http = HttpClient(SERVER_NAME="localhost")
         http.force_login(owner, backend="django.contrib.auth.backends.ModelBackend")
         pages = {
@@ -263,6 +263,30 @@ def main() -> None:
                 pages, interleaved_medians([get(p) for p in pages.values()], args.runs), strict=True
             )
         )
+        from engagements import portfolio
+        from engagements.portfolio_chart import phase_durations_svg
+        from engagements.tenancy import tenant_scope
+
+        with tenant_scope(firm):
+            page = list(portfolio.portfolio_queryset()[:25])
+            parts = {
+                "the count of engagements (SQL)": lambda: portfolio.portfolio_queryset().count(),
+                "the firm's status, sorted, first 25 (SQL)": lambda: list(
+                    portfolio.portfolio_queryset()[:25]
+                ),
+                "the 25 rows' gate data, without readiness": lambda: portfolio.portfolio_rows(
+                    page, with_readiness=False
+                ),
+                "the 25 rows' readiness checks": lambda: [
+                    portfolio.readiness_of(engagement) for engagement in page
+                ],
+                "the chart: time in each phase (SQL and SVG)": lambda: phase_durations_svg(
+                    portfolio.phase_durations()
+                ),
+            }
+            part_medians = dict(
+                zip(parts, interleaved_medians(list(parts.values()), args.runs), strict=True)
+            )
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             export = http.get("/workspace/portfolio/export.csv")
@@ -281,6 +305,9 @@ def main() -> None:
             f"  {label:<50} {seconds * 1000:8.1f} ms  {queries[label]:4d} queries  "
             f"× {seconds / baseline:6.1f}"
         )
+    print("  where the time of (a) goes:")
+    for label, seconds in part_medians.items():
+        print(f"    {label:<48} {seconds * 1000:8.1f} ms")
     print(
         f"  CSV export of all {export_rows} rows (readiness of each):  {export_s * 1000:8.1f} ms  "
         f"{len(captured):4d} queries"

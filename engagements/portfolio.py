@@ -84,10 +84,10 @@ RANK_CODES = {rank: code for code, (_, rank) in REASONS.items()}
 COLOUR_LABELS = {RED: "Red", AMBER: "Amber", GREEN: "Green", NONE: "—"}
 
 SORTS: dict[str, str] = {
-    "status": "Status (most urgent first)",
-    "days": "Days in phase (longest first)",
-    "client": "Client (A to Z)",
-    "due": "Sign-off due date (soonest first)",
+    "status": "Most urgent first",
+    "days": "Longest in phase first",
+    "client": "Client, A to Z",
+    "due": "Sign-off due soonest",
 }
 
 
@@ -121,12 +121,12 @@ def portfolio_queryset(
     open_request = SignoffRequest.objects.filter(
         engagement=OuterRef("pk"), phase=OuterRef("current_phase"), status=RequestStatus.OPEN
     )
-    signed_off_phases = PhaseState.objects.filter(
-        engagement=OuterRef(OuterRef("pk")), status=PhaseStatus.SIGNED_OFF
-    ).values("phase")
+    its_phase_signed_off = PhaseState.objects.filter(
+        engagement=OuterRef("engagement"), phase=OuterRef("phase"), status=PhaseStatus.SIGNED_OFF
+    )
     late_milestone = Milestone.objects.filter(
-        engagement=OuterRef("pk"), due_date__lt=today
-    ).exclude(phase__in=signed_off_phases)
+        ~Exists(its_phase_signed_off), engagement=OuterRef("pk"), due_date__lt=today
+    )
     overdue = Exists(open_request.filter(due_date__lt=today))
     inactive = Q(current_phase=Phase.CLOSED) | Q(
         status__in=[EngagementStatus.COMPLETED, EngagementStatus.CANCELLED]
