@@ -32,6 +32,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import (
     Case,
+    Count,
     DateField,
     Exists,
     F,
@@ -182,6 +183,23 @@ def portfolio_queryset(
         "due": [F("request_due").asc(nulls_last=True), "reason_rank"],
     }.get(filters.sort, ["reason_rank", "phase_entered_at"])
     return engagements.order_by(*order, "name", "id")
+
+
+def portfolio_summary() -> dict[str, int]:
+    """How many of the firm's engagements are red, amber and green: one grouped query."""
+    counts = {RED: 0, AMBER: 0, GREEN: 0}
+    ranks = (
+        portfolio_queryset()
+        .order_by()
+        .values("reason_rank")
+        .annotate(engagements=Count("id"))
+        .values_list("reason_rank", "engagements")
+    )
+    for rank, engagements in ranks:
+        colour = REASONS[RANK_CODES[rank]][0]
+        if colour in counts:
+            counts[colour] += engagements
+    return counts
 
 
 # --- the rows shown ------------------------------------------------------------------------------

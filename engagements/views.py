@@ -51,6 +51,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {"filters": filters, "page": page, "is_filtered": bool(client or phase)}
     if request.htmx:
         return render(request, "engagements/dashboard.html#engagement-results", context)
+    context["portfolio"] = portfolio_selectors.portfolio_summary()
     return render(request, "engagements/dashboard.html", context)
 
 

@@ -691,3 +691,17 @@ def test_the_export_query_count_grows_only_by_readiness(world):
 @pytest.mark.parametrize("url_name", ["portfolio", "portfolio_export"])
 def test_the_portfolio_only_answers_reads(as_consultant, url_name):
     assert as_consultant.post(reverse(url_name)).status_code == 405
+
+
+def test_the_dashboard_counts_red_amber_and_green(spread):
+    text = signed_in(spread.consultant).get(reverse("dashboard")).content.decode()
+    assert "2 red</span>" in text  # overdue, stalled
+    assert "1 amber</span>" in text  # due today
+    assert "3 green</span>" in text
+
+
+def test_a_bad_filter_from_htmx_is_explained_in_the_results(as_consultant):
+    response = as_consultant.get(
+        reverse("portfolio"), {"stalled_days": "0"}, headers={"HX-Request": "true"}
+    )
+    assert "These filters were ignored" in response.content.decode()
