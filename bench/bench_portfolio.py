@@ -268,11 +268,11 @@ def main() -> None:
         from engagements.tenancy import tenant_scope
 
         with tenant_scope(firm):
-            page = list(portfolio.portfolio_queryset()[:25])
+            page = list(portfolio.portfolio_list()[:25])
             parts = {
-                "the count of engagements (SQL)": lambda: portfolio.portfolio_queryset().count(),
+                "the count of engagements (SQL)": lambda: portfolio.portfolio_list().count(),
                 "the firm's status, sorted, first 25 (SQL)": lambda: list(
-                    portfolio.portfolio_queryset()[:25]
+                    portfolio.portfolio_list()[:25]
                 ),
                 "the 25 rows' gate data, without readiness": lambda: portfolio.portfolio_rows(
                     page, with_readiness=False

@@ -1,12 +1,12 @@
 """The firm's portfolio: every engagement with where its gate stands, for how long, waiting on
 whom, and a red / amber / green status with its reason in words.
 
-The status is computed in SQL (one `CASE` over annotations), so filtering, sorting by status and
-paginating never load every engagement. It uses only what is stored: the open request's due
-date, how long the engagement has been in its phase, whether the phase is signed off, and the
-next milestone's planned date. Readiness is *not* part of it: each phase's readiness checks run
-several queries per engagement (see each app's `gate.py`), so they are computed only for the rows
-shown (a page, or the export), never to rank the whole firm.
+The status is computed in SQL (one `CASE` of indexed `EXISTS` tests), so filtering, sorting by
+status and paginating never load every engagement. It uses only what is stored: the open
+request's due date, how long the engagement has been in its phase, and the planned dates of the
+milestones of phases not yet signed off. Readiness is *not* part of it: each phase's readiness
+checks run several queries per engagement (see each app's `gate.py`), so they are computed only
+for the rows shown (a page, or the export), never to rank the whole firm.
 
 Rules, first match wins:
 
@@ -14,7 +14,7 @@ Rules, first match wins:
 - red, "stalled": more than `STALLED_AFTER_DAYS` days in the current phase;
 - amber, "due soon": the open request is due within `DUE_SOON_DAYS` days (or today);
 - amber, "slow": more than `SLOW_AFTER_DAYS` days in the phase and no request open;
-- amber, "milestone late": the next milestone's planned date has passed;
+- amber, "milestone late": a milestone of a phase not yet signed off is past its planned date;
 - green, "on track": otherwise.
 
 Engagements on hold, completed, cancelled or closed have no colour: they are not moving by
@@ -109,7 +109,7 @@ def _days_ago(now: datetime, days: int) -> datetime:
     return now - timedelta(days=days)
 
 
-def portfolio_queryset(
+def portfolio_list(
     *, filters: PortfolioFilters = PortfolioFilters(), now: datetime | None = None
 ) -> QuerySet:
     """The active firm's engagements, filtered and sorted, each annotated with `reason_rank`
@@ -189,7 +189,7 @@ def portfolio_summary() -> dict[str, int]:
     """How many of the firm's engagements are red, amber and green: one grouped query."""
     counts = {RED: 0, AMBER: 0, GREEN: 0}
     ranks = (
-        portfolio_queryset()
+        portfolio_list()
         .order_by()
         .values("reason_rank")
         .annotate(engagements=Count("id"))
@@ -393,7 +393,7 @@ ROW_BATCH = 500
 def portfolio_rows(
     engagements: Iterable[Engagement], *, now: datetime | None = None, with_readiness: bool = True
 ) -> list[PortfolioRow]:
-    """The rows for engagements from `portfolio_queryset`: five queries per `ROW_BATCH`
+    """The rows for engagements from `portfolio_list`: five queries per `ROW_BATCH`
     engagements, plus each engagement's readiness checks when `with_readiness`."""
     now = now or timezone.now()
     today = timezone.localdate(now)

@@ -17,7 +17,7 @@ from engagements.portfolio import PhaseDurations
 TEMPLATE = "engagements/_phase_durations.svg"
 WIDTH = 640
 LEFT, RIGHT, TOP = 110, 610, 16
-ROW = 34
+ROW = 44
 SHORT_LABELS = {
     "onboarding": "Onboarding",
     "diagnostic": "Diagnostic",
@@ -79,12 +79,13 @@ def phase_durations_svg(phases: list[PhaseDurations], *, chart_id: str = "phase-
 
     rows = []
     for index, phase in enumerate(phases):
-        middle = TOP + ROW * index + ROW / 2
+        band = TOP + ROW * index
+        # Two lanes: the finished range and median above, the engagements in it now below.
+        finished_y, ongoing_y = band + 14, band + 31
         row = {
             "label": SHORT_LABELS.get(phase.phase.value, phase.phase.label),
-            "y": _fmt(middle),
-            "text_y": _fmt(middle + 4),
-            "band_y": _fmt(TOP + ROW * index),
+            "text_y": _fmt(band + ROW / 2 + 4),
+            "band_y": _fmt(band),
             "shade": index % 2 == 0,
             "summary": phase_summary(phase),
             "range": None,
@@ -95,13 +96,13 @@ def phase_durations_svg(phases: list[PhaseDurations], *, chart_id: str = "phase-
             start, end = x(phase.shortest), x(phase.longest)
             row["range"] = {
                 "x": _fmt(start),
-                "y": _fmt(middle - 5),
+                "y": _fmt(finished_y - 5),
                 "width": _fmt(max(end - start, 2)),
             }
             row["median"] = {
                 "x": _fmt(x(phase.median)),
-                "y1": _fmt(middle - 10),
-                "y2": _fmt(middle + 10),
+                "y1": _fmt(finished_y - 9),
+                "y2": _fmt(finished_y + 9),
             }
         # One dot per whole day, larger when several engagements share it: a firm of hundreds
         # of engagements stays a readable strip (and a small document).
@@ -110,8 +111,8 @@ def phase_durations_svg(phases: list[PhaseDurations], *, chart_id: str = "phase-
             row["dots"].append(
                 {
                     "x": _fmt(x(days)),
-                    "y": _fmt(middle),
-                    "r": _fmt(min(4.5 + 1.5 * (count - 1) ** 0.5, 11)),
+                    "y": _fmt(ongoing_y),
+                    "r": _fmt(min(3.5 + (count - 1) ** 0.5, 7)),
                     "label": f"{who} in {row['label']} for {_days(days)}",
                 }
             )

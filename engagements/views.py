@@ -285,7 +285,7 @@ def _query_without_page(request: HttpRequest) -> str:
 @require_safe
 def portfolio(request: HttpRequest) -> HttpResponse:
     form, filters = _portfolio_filters(request)
-    engagements = portfolio_selectors.portfolio_queryset(filters=filters)
+    engagements = portfolio_selectors.portfolio_list(filters=filters)
     page = Paginator(engagements, PORTFOLIO_PAGE_SIZE).get_page(request.GET.get("page"))
     # Readiness runs each phase's checks: only for the rows on this page.
     page.object_list = portfolio_selectors.portfolio_rows(page.object_list)
@@ -314,7 +314,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
 def portfolio_export(request: HttpRequest) -> HttpResponse:
     """The filtered list as CSV, every row (readiness runs for each: an export, not a page)."""
     _, filters = _portfolio_filters(request)
-    engagements = portfolio_selectors.portfolio_queryset(filters=filters)
+    engagements = portfolio_selectors.portfolio_list(filters=filters)
     rows = portfolio_selectors.portfolio_rows(engagements)
     response = HttpResponse(
         portfolio_selectors.portfolio_csv(rows), content_type="text/csv; charset=utf-8"
