@@ -121,8 +121,8 @@ class EngagementFilterForm(forms.Form):
 class PortfolioFilterForm(forms.Form):
     """The portfolio's filters and sort order; every field is optional."""
 
-    mine = forms.BooleanField(required=False, label="Only engagements I lead")
-    overdue = forms.BooleanField(required=False, label="Only overdue sign-offs")
+    mine = forms.BooleanField(required=False, label="Engagements I lead")
+    overdue = forms.BooleanField(required=False, label="Overdue sign-offs")
     stalled_days = forms.IntegerField(
         required=False,
         min_value=1,

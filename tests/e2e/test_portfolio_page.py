@@ -3,7 +3,6 @@ overdue ones without a reload, and the page stays readable on a phone (each enga
 card; the page itself never scrolls sideways)."""
 
 from datetime import timedelta
-from pathlib import Path
 
 from django.utils import timezone
 from playwright.sync_api import Page, expect
@@ -11,8 +10,6 @@ from playwright.sync_api import Page, expect
 from engagements.models import Engagement, Milestone, SignoffRequest
 from engagements.phases import Phase
 from tests.factories import PASSWORD, EngagementFactory, StakeholderFactory
-
-SHOTS = Path("test-results")
 
 
 def _portfolio(world) -> None:
@@ -47,13 +44,16 @@ def _portfolio(world) -> None:
     )
 
 
-def test_the_consultant_reads_and_filters_the_portfolio(world, live_server, page: Page):
+def test_the_consultant_reads_and_filters_the_portfolio(world, live_server, page: Page, tmp_path):
+    """Screenshots of both widths are left in the test's tmp_path, to look at."""
     _portfolio(world)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Email").fill(world.consultant.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/workspace/")
+    page.screenshot(path=tmp_path / "dashboard.png", full_page=True)
     page.get_by_role("link", name="Portfolio", exact=True).click()
 
     expect(page.get_by_role("heading", name="Portfolio", exact=True)).to_be_visible()
@@ -63,18 +63,17 @@ def test_the_consultant_reads_and_filters_the_portfolio(world, live_server, page
     expect(rows.first).to_contain_text("waiting on Dana Decider")
     expect(rows.nth(1)).to_contain_text("Stalled: 44 days in Build, Test & Optimize")
     expect(page.locator("figure.chart svg")).to_be_visible()
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SHOTS / "portfolio-desktop.png", full_page=True)
+    page.screenshot(path=tmp_path / "portfolio-desktop.png", full_page=True)
 
-    page.get_by_label("Only overdue sign-offs").check()
+    page.get_by_label("Overdue sign-offs").check()
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Xylo CPQ rollout")
     assert "overdue=on" in page.url
 
     page.set_viewport_size({"width": 375, "height": 800})
-    page.get_by_label("Only overdue sign-offs").uncheck()
+    page.get_by_label("Overdue sign-offs").uncheck()
     expect(rows).to_have_count(4)
-    page.screenshot(path=SHOTS / "portfolio-phone.png", full_page=True)
+    page.screenshot(path=tmp_path / "portfolio-phone.png", full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     # each engagement is a card: its gate is on screen, not in a column scrolled out of view
     gate = rows.first.locator("td.gate")
