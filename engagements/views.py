@@ -21,7 +21,7 @@ from engagements.forms import (
 )
 from engagements.models import Engagement, Role, Stakeholder
 from engagements.pages import show_error
-from engagements.portfolio_chart import phase_durations_svg, phase_summary, slowest_phase
+from engagements.portfolio_chart import phase_durations_svg, slowest_phase
 
 PAGE_SIZE = 20
 
@@ -303,7 +303,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     phases = portfolio_selectors.phase_durations()
     context.update(
         chart=phase_durations_svg(phases),
-        phase_rows=[{"durations": p, "summary": phase_summary(p)} for p in phases],
+        phases=phases,
         slowest=slowest_phase(phases),
     )
     return render(request, "engagements/portfolio.html", context)

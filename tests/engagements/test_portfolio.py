@@ -275,7 +275,7 @@ def test_the_page_shows_who_it_waits_on_and_since_when(world):
         text = signed_in(world.consultant).get(reverse("portfolio")).content.decode()
     assert "Requested 3 days ago" in text
     assert "Waiting on Vera Vice" in text
-    assert '<time datetime="2026-03-08">8 Mar 2026</time>' in text
+    assert "8 Mar 2026" in text  # the due date, as the shared _due.html shows it
 
 
 # --- filters, sorting, pages ---------------------------------------------------------------------
