@@ -40,6 +40,7 @@ bench: $(STAMP)
 	DEBUG=true $(BIN)/python bench/bench_report.py
 	$(BIN)/python bench/bench_dedupe.py --rows $${BENCH_ROWS:-100000}
 	$(BIN)/python bench/bench_adoption.py $${BENCH_DATABASE_URL:+--database-url "$$BENCH_DATABASE_URL"}
+	$(BIN)/python bench/bench_portfolio.py
 
 # mypy loads the settings (django-stubs), which need only a throwaway key.
 lint: $(STAMP)

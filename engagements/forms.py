@@ -119,6 +119,38 @@ class EngagementFilterForm(forms.Form):
         ]
 
 
+class PortfolioFilterForm(forms.Form):
+    """The portfolio's filters and sort order; every field is optional."""
+
+    mine = forms.BooleanField(required=False, label="Engagements I lead")
+    overdue = forms.BooleanField(required=False, label="Overdue sign-offs")
+    stalled_days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=3650,
+        label="In phase more than (days)",
+        widget=forms.NumberInput(attrs={"placeholder": "e.g. 30", "inputmode": "numeric"}),
+    )
+    phase = forms.ChoiceField(required=False)
+    client = forms.ModelChoiceField(
+        queryset=Client.unscoped.none(),
+        required=False,
+        empty_label="All clients",
+        to_field_name="public_id",
+    )
+    sort = forms.ChoiceField(required=False, label="Sort by")
+
+    def __init__(self, *args, **kwargs) -> None:
+        from engagements.portfolio import SORTS
+
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = client_list()
+        self.fields["phase"].choices = [("", "All phases")] + [
+            (p.value, p.label) for p in (*WORKING_PHASES, Phase.CLOSED)
+        ]
+        self.fields["sort"].choices = list(SORTS.items())
+
+
 class InviteConsultantForm(forms.Form):
     email = forms.EmailField()
 

@@ -2,12 +2,14 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from engagements import portfolio as portfolio_selectors
 from engagements import selectors, services
 from engagements.access import owner_view, workspace_view
 from engagements.errors import ApplicationError
@@ -18,10 +20,12 @@ from engagements.forms import (
     GateSettingsForm,
     InviteConsultantForm,
     NotificationSettingsForm,
+    PortfolioFilterForm,
     StakeholderForm,
 )
 from engagements.models import Engagement, OutboundEmail, Role, Stakeholder
 from engagements.pages import show_error
+from engagements.portfolio_chart import phase_durations_svg, slowest_phase
 from engagements.services import signoffs
 from engagements.waiting import waiting_for_staff
 
@@ -53,6 +57,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {"filters": filters, "page": page, "is_filtered": bool(client or phase)}
     if request.htmx:
         return render(request, "engagements/dashboard.html#engagement-results", context)
+    context["portfolio"] = portfolio_selectors.portfolio_summary()
     return render(request, "engagements/dashboard.html", context)
 
 
@@ -318,3 +323,75 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
     return notification_settings_page(
         request, "engagements/notification_settings.html", "notification_settings"
     )
+
+
+# --- the portfolio -------------------------------------------------------------------------------
+
+PORTFOLIO_PAGE_SIZE = 25
+
+
+def _portfolio_filters(
+    request: HttpRequest,
+) -> tuple[PortfolioFilterForm, portfolio_selectors.PortfolioFilters]:
+    """The filters asked for; a field with a bad value is reported on the form and ignored."""
+    form = PortfolioFilterForm(request.GET)
+    form.is_valid()
+    data = form.cleaned_data
+    return form, portfolio_selectors.PortfolioFilters(
+        mine=request.user if data.get("mine") else None,
+        stalled_days=data.get("stalled_days"),
+        overdue=bool(data.get("overdue")),
+        phase=data.get("phase") or None,
+        client=data.get("client"),
+        sort=data.get("sort") or "status",
+    )
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query: QueryDict = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@workspace_view
+@require_safe
+def portfolio(request: HttpRequest) -> HttpResponse:
+    form, filters = _portfolio_filters(request)
+    engagements = portfolio_selectors.portfolio_list(filters=filters)
+    page = Paginator(engagements, PORTFOLIO_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Readiness runs each phase's checks: only for the rows on this page.
+    page.object_list = portfolio_selectors.portfolio_rows(page.object_list)
+    context = {
+        "filters": form,
+        "page": page,
+        "query": _query_without_page(request),
+        "is_filtered": filters != portfolio_selectors.PortfolioFilters(sort=filters.sort),
+        "stalled_after": portfolio_selectors.STALLED_AFTER_DAYS,
+        "slow_after": portfolio_selectors.SLOW_AFTER_DAYS,
+        "due_soon": portfolio_selectors.DUE_SOON_DAYS,
+    }
+    if request.htmx:
+        return render(request, "engagements/portfolio.html#portfolio-results", context)
+    phases = portfolio_selectors.phase_durations()
+    context.update(
+        chart=phase_durations_svg(phases),
+        phases=phases,
+        slowest=slowest_phase(phases),
+    )
+    return render(request, "engagements/portfolio.html", context)
+
+
+@workspace_view
+@require_safe
+def portfolio_export(request: HttpRequest) -> HttpResponse:
+    """The filtered list as CSV, every row (readiness runs for each: an export, not a page)."""
+    _, filters = _portfolio_filters(request)
+    engagements = portfolio_selectors.portfolio_list(filters=filters)
+    rows = portfolio_selectors.portfolio_rows(engagements)
+    response = HttpResponse(
+        portfolio_selectors.portfolio_csv(rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="portfolio-{timezone.localdate():%Y-%m-%d}.csv"'
+    )
+    return response

@@ -145,6 +145,8 @@ class Milestone(TenantModel):
 
     class Meta:
         ordering = ["due_date", "id"]
+        # The portfolio asks, for each engagement, for its next and its late milestones.
+        indexes = [models.Index(fields=["firm", "engagement", "due_date"])]
 
     def __str__(self) -> str:
         return self.title

@@ -453,6 +453,21 @@ MATRIX: list[Case] = [
         owner=SEES_ITS_ENGAGEMENT,
         consultant=SEES_ITS_ENGAGEMENT,
     ),
+    # The portfolio and its CSV: each firm's staff see their own engagements only.
+    *_workspace_list_url(
+        "portfolio",
+        GET,
+        owner=(ALLOWED, ("Xylo sales system", "Yonder rollout"), ("Beta secret deal",)),
+        consultant=(ALLOWED, ("Xylo sales system", "Yonder rollout"), ("Beta secret deal",)),
+        b_contains=("Beta secret deal",),
+    ),
+    *_workspace_list_url(
+        "portfolio_export",
+        GET,
+        owner=(ALLOWED, ("Xylo sales system", "Yonder rollout"), ("Beta secret deal",)),
+        consultant=(ALLOWED, ("Xylo sales system", "Yonder rollout"), ("Beta secret deal",)),
+        b_contains=("Beta secret deal",),
+    ),
     *_workspace_list_url("engagement_create", BOTH),
     # Workspace: pages of firm A's engagement and its stakeholder.
     *_workspace_object_url("engagement_detail", GET),
@@ -2980,10 +2995,17 @@ def test_every_api_url_with_every_credential(world, credential, url_name):
             assert text not in body
         state = firm_a_state(world)
         # A key created for the case is firm A's own row (and its last use); nothing else moves.
-        assert [rows for model, rows in zip(TENANT_MODELS, state, strict=True)
+        tables, preferences = state[: len(TENANT_MODELS)], state[len(TENANT_MODELS) :]
+        tables_before, preferences_before = (
+            before[: len(TENANT_MODELS)],
+            before[len(TENANT_MODELS) :],
+        )
+        assert [rows for model, rows in zip(TENANT_MODELS, tables, strict=True)
                 if model is not ApiKey] == [
-            rows for model, rows in zip(TENANT_MODELS, before, strict=True) if model is not ApiKey
+            rows for model, rows in zip(TENANT_MODELS, tables_before, strict=True)
+            if model is not ApiKey
         ]  # fmt: skip
+        assert preferences == preferences_before
     elif url_name == "api_usage_events":
         assert firm_a_state(world) != before
     else:
