@@ -1,6 +1,7 @@
 """Issue 13, end to end: the approver signs in, sees the sign-off waiting at the top of the
-portal home, goes straight to the decision form, approves; the card is gone, and the
-consultant's My work no longer waits on them."""
+portal home, goes straight to the decision form, approves; the card is gone, the consultant's
+My work no longer waits on them, and the engagement's portfolio row moves from "waiting on"
+the approver to signed off."""
 
 from datetime import timedelta
 
@@ -26,7 +27,17 @@ def test_the_approver_acts_on_what_waits_and_the_card_is_gone(world, live_server
             due_date=timezone.localdate() + timedelta(days=2),
         )
 
-    page = sign_in(world.approver.email, PASSWORD)
+    consultant = sign_in(world.consultant.email, PASSWORD)
+    consultant.goto(f"{live_server.url}/workspace/portfolio/")
+    row = consultant.locator("tr", has_text="Xylo sales system")
+    expect(row).to_contain_text("Waiting on Vera Vice")
+    expect(row).to_contain_text("Requested today")
+
+    page = consultant.context.browser.new_context().new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill(world.approver.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
     page.goto(f"{live_server.url}/portal/")
     waiting = page.get_by_role("region", name="Waiting on you")
     card = waiting.get_by_role("article", name="Sign off Onboarding & Alignment")
@@ -49,11 +60,10 @@ def test_the_approver_acts_on_what_waits_and_the_card_is_gone(world, live_server
     expect(page.get_by_role("article", name="Sign off Onboarding & Alignment")).to_have_count(0)
     expect(page.get_by_text("Nothing is waiting on you right now")).to_be_visible()
 
-    consultant = page.context.browser.new_context().new_page()
-    consultant.goto(f"{live_server.url}/accounts/login/")
-    consultant.get_by_label("Email").fill(world.consultant.email)
-    consultant.get_by_label("Password").fill(PASSWORD)
-    consultant.get_by_role("button", name="Sign in").click()
     consultant.get_by_role("link", name="My work").click()
     expect(consultant.get_by_role("heading", name="My work")).to_be_visible()
     expect(consultant.get_by_text("Waiting on Vera Vice")).to_have_count(0)
+    consultant.goto(f"{live_server.url}/workspace/portfolio/")
+    row = consultant.locator("tr", has_text="Xylo sales system")
+    expect(row).to_contain_text("Signed off")
+    expect(row).not_to_contain_text("Waiting on Vera Vice")
