@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_POST
 from architecture.models import BlueprintVersion
 from diagnostics.forms import SendReportForm
 from engagements.access import portal_view, workspace_view
-from engagements.errors import ApplicationError
 from engagements.models import Engagement, OutboundEmail, Stakeholder, User
 from engagements.pages import document_download, engagement_or_404
 from engagements.phases import Phase
@@ -134,12 +133,8 @@ def _version(engagement: Engagement, version_id) -> BlueprintVersion:
 @require_POST
 def blueprint_render(request: HttpRequest, public_id) -> HttpResponse:
     engagement = engagement_or_404(public_id)
-    try:
-        version = blueprint_version_request(engagement=engagement, actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"Rendering blueprint v{version.number}…")
+    version = blueprint_version_request(engagement=engagement, actor=request.user)
+    messages.success(request, f"Rendering blueprint v{version.number}…")
     return redirect("blueprint", engagement.public_id)
 
 
@@ -148,12 +143,8 @@ def blueprint_render(request: HttpRequest, public_id) -> HttpResponse:
 def blueprint_retry(request: HttpRequest, public_id, version_id) -> HttpResponse:
     engagement = engagement_or_404(public_id)
     version = _version(engagement, version_id)
-    try:
-        blueprint_version_retry(version=version)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"Rendering blueprint v{version.number} again…")
+    blueprint_version_retry(version=version)
+    messages.success(request, f"Rendering blueprint v{version.number} again…")
     return redirect("blueprint", engagement.public_id)
 
 
@@ -186,18 +177,14 @@ def blueprint_send(request: HttpRequest, public_id, version_id) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
         return redirect("blueprint", engagement.public_id)
-    try:
-        rows = blueprint_version_send(
-            version=version, actor=request.user, recipients=list(form.cleaned_data["recipients"])
-        )
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            f"Blueprint v{version.number} is on its way to {len(rows)} "
-            f"{'person' if len(rows) == 1 else 'people'}.",
-        )
+    rows = blueprint_version_send(
+        version=version, actor=request.user, recipients=list(form.cleaned_data["recipients"])
+    )
+    messages.success(
+        request,
+        f"Blueprint v{version.number} is on its way to {len(rows)} "
+        f"{'person' if len(rows) == 1 else 'people'}.",
+    )
     return redirect("blueprint", engagement.public_id)
 
 

@@ -11,7 +11,6 @@ from diagnostics.forms import PreworkForm
 from diagnostics.models import WorkshopPrompt
 from engagements import selectors as engagement_selectors
 from engagements.access import portal_view
-from engagements.errors import ApplicationError
 from engagements.pages import document_download
 from engagements.phases import Phase
 from engagements.portal import portal_engagement_or_404, render_portal_phase
@@ -40,14 +39,8 @@ def portal_prework(request: HttpRequest, public_id, prompt_id) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Write an answer before saving it.")
     else:
-        try:
-            services.prework_answer_save(
-                prompt=prompt, stakeholder=me, text=form.cleaned_data["text"]
-            )
-        except ApplicationError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, "Thank you — your answer is saved for the workshop.")
+        services.prework_answer_save(prompt=prompt, stakeholder=me, text=form.cleaned_data["text"])
+        messages.success(request, "Thank you — your answer is saved for the workshop.")
     return redirect("portal_diagnostic", engagement.public_id)
 
 

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from engagements import registry, selectors
 from engagements.access import workspace_view
-from engagements.errors import ApplicationError
 from engagements.forms import (
     CharterSummaryForm,
     HeadcountForm,
@@ -40,7 +39,7 @@ from engagements.models import (
     SuccessMetric,
     Tool,
 )
-from engagements.pages import engagement_or_404, show_error
+from engagements.pages import engagement_or_404, refusal_on
 from engagements.phases import WORKING_PHASES, Phase
 from engagements.services import charter as charter_services
 from engagements.services import signoffs
@@ -263,13 +262,10 @@ def onboarding_summary(request: HttpRequest, public_id) -> HttpResponse:
     engagement = engagement_or_404(public_id)
     form = CharterSummaryForm(request.POST, prefix="summary")
     if form.is_valid():
-        try:
+        with refusal_on(form):
             charter_services.charter_summary_update(
                 engagement=engagement, actor=request.user, **form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             if not request.htmx:
                 messages.success(request, "Charter saved.")
                 return redirect("onboarding", engagement.public_id)
@@ -286,13 +282,10 @@ def onboarding_item_add(request: HttpRequest, public_id, section: str) -> HttpRe
     spec = _section(section)
     form = spec.form(request.POST, prefix=spec.slug)
     if form.is_valid():
-        try:
+        with refusal_on(form):
             charter_services.charter_item_create(
                 engagement=engagement, actor=request.user, section=spec.slug, data=form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             if not request.htmx:
                 return redirect("onboarding", engagement.public_id)
             form = None
@@ -324,13 +317,10 @@ def onboarding_item_edit(request: HttpRequest, public_id, section: str, item_id)
     item = _item(engagement, spec, item_id)
     form = spec.form(request.POST or None, instance=item, prefix=f"edit-{spec.slug}")
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             charter_services.charter_item_update(
                 item=item, actor=request.user, section=spec.slug, data=form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             if not request.htmx:
                 return redirect("onboarding", engagement.public_id)
             return _render_section(request, engagement, spec, None)
@@ -359,10 +349,7 @@ def onboarding_item_delete(request: HttpRequest, public_id, section: str, item_i
             "engagements/charter_item_confirm_delete.html",
             {"engagement": engagement, "section": spec, "item": item},
         )
-    try:
-        charter_services.charter_item_delete(item=item, actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
+    charter_services.charter_item_delete(item=item, actor=request.user)
     if request.htmx:
         return _render_section(request, engagement, spec, None)
     return redirect("onboarding", engagement.public_id)
@@ -382,14 +369,10 @@ def onboarding_raci(request: HttpRequest, public_id) -> HttpResponse:
     if invalid:
         messages.error(request, "Each RACI cell must be R, A, C, I or empty. Nothing was saved.")
     else:
-        try:
-            charter_services.raci_update(
-                engagement=engagement, actor=request.user, assignments=assignments
-            )
-        except ApplicationError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, "RACI saved.")
+        charter_services.raci_update(
+            engagement=engagement, actor=request.user, assignments=assignments
+        )
+        messages.success(request, "RACI saved.")
     return redirect(f"{_onboarding_url(engagement)}#raci")
 
 
@@ -412,12 +395,8 @@ def _phase(phase: str) -> registry.PhaseSpec:
 def signoff_request(request: HttpRequest, public_id, phase: str) -> HttpResponse:
     engagement = engagement_or_404(public_id)
     spec = _phase(phase)
-    try:
-        signoffs.signoff_request_create(engagement=engagement, phase=phase, actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, "Sign-off requested. The approvers have been emailed.")
+    signoffs.signoff_request_create(engagement=engagement, phase=phase, actor=request.user)
+    messages.success(request, "Sign-off requested. The approvers have been emailed.")
     return redirect(spec.workspace_url_name, engagement.public_id)
 
 
@@ -430,17 +409,13 @@ def phase_reopen(request: HttpRequest, public_id, phase: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Say why the phase is reopened.")
         return redirect(spec.workspace_url_name, engagement.public_id)
-    try:
-        signoffs.phase_reopen(
-            engagement=engagement,
-            phase=phase,
-            actor=request.user,
-            reason=form.cleaned_data["reason"],
-        )
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"{Phase(phase).label} reopened.")
+    signoffs.phase_reopen(
+        engagement=engagement,
+        phase=phase,
+        actor=request.user,
+        reason=form.cleaned_data["reason"],
+    )
+    messages.success(request, f"{Phase(phase).label} reopened.")
     return redirect(spec.workspace_url_name, engagement.public_id)
 
 
@@ -448,12 +423,8 @@ def phase_reopen(request: HttpRequest, public_id, phase: str) -> HttpResponse:
 @require_POST
 def engagement_advance(request: HttpRequest, public_id) -> HttpResponse:
     engagement = engagement_or_404(public_id)
-    try:
-        engagement = signoffs.engagement_advance(engagement=engagement, actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request, f"The engagement moved on to {engagement.get_current_phase_display()}."
-        )
+    engagement = signoffs.engagement_advance(engagement=engagement, actor=request.user)
+    messages.success(
+        request, f"The engagement moved on to {engagement.get_current_phase_display()}."
+    )
     return redirect("engagement_detail", engagement.public_id)

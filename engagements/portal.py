@@ -7,7 +7,6 @@ from django.views.decorators.http import require_POST
 
 from engagements import registry, selectors
 from engagements.access import portal_view
-from engagements.errors import ApplicationError
 from engagements.forms import ApproveForm, RejectForm
 from engagements.models import (
     Decision,
@@ -15,6 +14,7 @@ from engagements.models import (
     RequestStatus,
     SignoffRequest,
 )
+from engagements.pages import refusal_on
 from engagements.phases import Phase
 from engagements.services import signoffs
 
@@ -117,7 +117,7 @@ def portal_signoff_decide(request: HttpRequest, public_id, phase: str) -> HttpRe
     form_class = ApproveForm if decision == Decision.APPROVE else RejectForm
     form = form_class(request.POST, prefix="approve" if form_class is ApproveForm else "reject")
     if form.is_valid():
-        try:
+        with refusal_on(form):
             signoffs.signoff_decide(
                 request=signoff,
                 stakeholder=me,
@@ -128,9 +128,6 @@ def portal_signoff_decide(request: HttpRequest, public_id, phase: str) -> HttpRe
                 ip_address=request.META.get("REMOTE_ADDR"),
                 user_agent=request.headers.get("user-agent", ""),
             )
-        except ApplicationError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        else:
             verb = "approved" if decision == Decision.APPROVE else "rejected"
             messages.success(request, f"You {verb} {Phase(phase).label}. Thank you.")
             return redirect(spec.portal_url_name, engagement.public_id)

@@ -8,7 +8,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from engagements import selectors, services
 from engagements.access import owner_view, workspace_view
-from engagements.errors import ApplicationError
 from engagements.forms import (
     ClientForm,
     EngagementFilterForm,
@@ -17,7 +16,7 @@ from engagements.forms import (
     StakeholderForm,
 )
 from engagements.models import Engagement, Role, Stakeholder
-from engagements.pages import show_error
+from engagements.pages import refusal_on
 
 PAGE_SIZE = 20
 
@@ -55,11 +54,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def client_list(request: HttpRequest) -> HttpResponse:
     form = ClientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             client = services.client_create(firm=request.membership.firm, **form.cleaned_data)
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, f"Client “{client.name}” added.")
             return redirect("client_list")
     page = _page(request, selectors.client_list())
@@ -74,7 +70,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
 def engagement_create(request: HttpRequest) -> HttpResponse:
     form = EngagementForm(request.POST or None, initial={"lead_consultant": request.user})
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             engagement = services.engagement_create(
                 actor=request.user,
                 client=form.cleaned_data["client"],
@@ -83,9 +79,6 @@ def engagement_create(request: HttpRequest) -> HttpResponse:
                 start_date=form.cleaned_data["start_date"],
                 target_date=form.cleaned_data["target_date"],
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, "Engagement created. Add its stakeholders next.")
             return redirect("engagement_detail", engagement.public_id)
     has_clients = selectors.client_list().exists()
@@ -104,13 +97,10 @@ def engagement_edit(request: HttpRequest, public_id) -> HttpResponse:
     engagement = _engagement(public_id)
     form = EngagementForm(request.POST or None, instance=engagement)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             services.engagement_update(
                 engagement=engagement, actor=request.user, **form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, "Engagement saved.")
             return redirect("engagement_detail", engagement.public_id)
     status = 400 if request.method == "POST" else 200
@@ -146,13 +136,10 @@ def stakeholder_add(request: HttpRequest, public_id) -> HttpResponse:
     engagement = _engagement(public_id)
     form = StakeholderForm(request.POST)
     if form.is_valid():
-        try:
+        with refusal_on(form):
             stakeholder = services.stakeholder_create(
                 engagement=engagement, actor=request.user, **form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             if not request.htmx:
                 messages.success(request, f"{stakeholder.name} added.")
                 return redirect("engagement_detail", engagement.public_id)
@@ -173,13 +160,10 @@ def stakeholder_edit(request: HttpRequest, public_id, stakeholder_id) -> HttpRes
     stakeholder = _stakeholder(engagement, stakeholder_id)
     form = StakeholderForm(request.POST or None, instance=stakeholder)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             services.stakeholder_update(
                 stakeholder=stakeholder, actor=request.user, **form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             if request.htmx:
                 return render(
                     request,
@@ -218,12 +202,8 @@ def stakeholder_delete(request: HttpRequest, public_id, stakeholder_id) -> HttpR
 def stakeholder_invite(request: HttpRequest, public_id, stakeholder_id) -> HttpResponse:
     engagement = _engagement(public_id)
     stakeholder = _stakeholder(engagement, stakeholder_id)
-    try:
-        services.stakeholder_invite(stakeholder=stakeholder, actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"Portal invitation sent to {stakeholder.email}.")
+    services.stakeholder_invite(stakeholder=stakeholder, actor=request.user)
+    messages.success(request, f"Portal invitation sent to {stakeholder.email}.")
     return redirect("engagement_detail", engagement.public_id)
 
 
@@ -232,11 +212,8 @@ def stakeholder_invite(request: HttpRequest, public_id, stakeholder_id) -> HttpR
 def team(request: HttpRequest) -> HttpResponse:
     form = InviteConsultantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             services.consultant_invite(inviter=request.membership, email=form.cleaned_data["email"])
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
             return redirect("team")
     context = {

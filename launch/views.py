@@ -16,7 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from engagements.access import workspace_view
 from engagements.errors import ApplicationError
 from engagements.models import Engagement, Stakeholder, StakeholderRole
-from engagements.pages import document_download, engagement_or_404, phase_page, show_error
+from engagements.pages import (
+    document_download,
+    engagement_or_404,
+    phase_page,
+    refusal_on,
+)
 from engagements.phases import Phase
 from launch import documents, services
 from launch.charts import incident_trend_svg
@@ -115,11 +120,8 @@ def launch(request: HttpRequest, public_id) -> HttpResponse:
     with _in_zone(zone):
         form = PlanForm(request.POST or None, instance=plan, prefix="plan")
         if request.method == "POST" and form.is_valid():
-            try:
+            with refusal_on(form):
                 services.plan_update(engagement=engagement, actor=request.user, **form.cleaned_data)
-            except ApplicationError as error:
-                show_error(form, error)
-            else:
                 messages.success(request, "Cutover window saved.")
                 return redirect("launch", engagement.public_id)
         context = _plan_context(engagement, plan, {"plan": form})
@@ -141,13 +143,10 @@ def plan_item_add(request: HttpRequest, public_id, kind: str) -> HttpResponse:
     with _in_zone(_zone(plan)):
         form = form_class(request.POST, prefix=kind)
         if form.is_valid():
-            try:
+            with refusal_on(form):
                 item = services.item_save(
                     engagement=engagement, actor=request.user, model=model, **form.cleaned_data
                 )
-            except ApplicationError as error:
-                show_error(form, error)
-            else:
                 messages.success(request, f"“{item}” added.")
                 return redirect(f"{reverse('launch', args=[engagement.public_id])}#{kind}")
         context = _plan_context(engagement, plan, {kind: form})
@@ -160,12 +159,8 @@ def plan_item_delete(request: HttpRequest, public_id, kind: str, item_id) -> Htt
     engagement = engagement_or_404(public_id)
     model, _ = _kind(kind)
     item = get_object_or_404(model.objects, engagement=engagement, public_id=item_id)
-    try:
-        services.item_delete(item=item, actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"“{item}” removed.")
+    services.item_delete(item=item, actor=request.user)
+    messages.success(request, f"“{item}” removed.")
     return redirect(f"{reverse('launch', args=[engagement.public_id])}#{kind}")
 
 
@@ -207,12 +202,8 @@ def runbook_tick(request: HttpRequest, public_id, step_id) -> HttpResponse:
 @require_POST
 def launch_plan_render(request: HttpRequest, public_id) -> HttpResponse:
     engagement = engagement_or_404(public_id)
-    try:
-        version = documents.launch_plan_version_request(engagement=engagement, actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"Rendering launch plan v{version.number}…")
+    version = documents.launch_plan_version_request(engagement=engagement, actor=request.user)
+    messages.success(request, f"Rendering launch plan v{version.number}…")
     return redirect(f"{reverse('launch', args=[engagement.public_id])}#launch-plan-pdf")
 
 
@@ -242,13 +233,10 @@ def waves(request: HttpRequest, public_id) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         members = list(data.pop("members"))
-        try:
+        with refusal_on(form):
             wave = services.wave_save(
                 engagement=engagement, actor=request.user, members=members, **data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, f"“{wave.name}” planned.")
             return redirect("wave", engagement.public_id, wave.public_id)
     context = {
@@ -277,31 +265,19 @@ def wave(request: HttpRequest, public_id, wave_id) -> HttpResponse:
     )
     back = reverse("wave", args=[engagement.public_id, current.public_id])
     if post is not None and "set_status" in post:
-        try:
-            services.wave_set_status(
-                wave=current, actor=request.user, status=post.get("status", "")
-            )
-        except ApplicationError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"{current.name}: {current.get_status_display()}.")
+        services.wave_set_status(wave=current, actor=request.user, status=post.get("status", ""))
+        messages.success(request, f"{current.name}: {current.get_status_display()}.")
         return redirect(back)
     if decision_form.is_bound and decision_form.is_valid():
-        try:
+        with refusal_on(decision_form):
             services.wave_decide(wave=current, actor=request.user, **decision_form.cleaned_data)
-        except ApplicationError as error:
-            show_error(decision_form, error)
-        else:
             messages.success(request, f"{current.name}: {current.get_status_display()} recorded.")
             return redirect(f"{back}#decisions")
     if feedback_form.is_bound and feedback_form.is_valid():
-        try:
+        with refusal_on(feedback_form):
             services.pilot_feedback_add(
                 wave=current, actor=request.user, **feedback_form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(feedback_form, error)
-        else:
             messages.success(request, "Feedback recorded.")
             return redirect(f"{back}#feedback")
     context = {
@@ -376,13 +352,10 @@ def hypercare(request: HttpRequest, public_id) -> HttpResponse:
     engagement = engagement_or_404(public_id)
     form = IncidentForm(request.POST or None, prefix="incident")
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             incident = services.incident_report(
                 engagement=engagement, reporter=request.user, **form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, f"Incident “{incident.title}” reported.")
             return redirect("incident", engagement.public_id, incident.public_id)
     incidents = Incident.objects.filter(engagement=engagement).select_related("assignee")
@@ -412,11 +385,8 @@ def incident(request: HttpRequest, public_id, incident_id) -> HttpResponse:
         initial={"status": current.status, "assignee": current.assignee_id},
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             services.incident_update(incident=current, actor=request.user, **form.cleaned_data)
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, "Incident updated.")
             return redirect("incident", engagement.public_id, current.public_id)
     context = {

@@ -27,9 +27,13 @@ from enablement.models import (
 )
 from enablement.services import handoff as services
 from engagements.access import workspace_view
-from engagements.errors import ApplicationError
 from engagements.models import Engagement
-from engagements.pages import document_download, engagement_or_404, phase_page, show_error
+from engagements.pages import (
+    document_download,
+    engagement_or_404,
+    phase_page,
+    refusal_on,
+)
 from engagements.phases import Phase
 from engagements.services.documents import with_deliveries
 
@@ -99,13 +103,10 @@ def handoff(request: HttpRequest, public_id) -> HttpResponse:
     plan = SupportPlan.objects.filter(engagement=engagement).first()
     form = SupportPlanForm(request.POST or None, instance=plan, prefix="support")
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             saved = services.support_plan_save(
                 engagement=engagement, actor=request.user, **form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, f"Support model saved: {saved.get_model_display()}.")
             return redirect(f"{reverse('handoff', args=[engagement.public_id])}#support")
     context = _handoff_context(engagement, {"support": form})
@@ -120,13 +121,10 @@ def handoff_item_add(request: HttpRequest, public_id, kind: str) -> HttpResponse
     model, form_class, _, _ = _kind(kind)
     form = form_class(request.POST, prefix=kind)
     if form.is_valid():
-        try:
+        with refusal_on(form):
             item = services.handoff_item_save(
                 engagement=engagement, actor=request.user, model=model, **form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, f"“{item}” added.")
             return redirect(f"{reverse('handoff', args=[engagement.public_id])}#{kind}")
     context = _handoff_context(engagement, {kind: form})
@@ -145,7 +143,7 @@ def handoff_item_edit(request: HttpRequest, public_id, kind: str, item_id) -> Ht
     item = _item(engagement, model, item_id)
     form = form_class(request.POST or None, instance=item, prefix="edit")
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             services.handoff_item_save(
                 engagement=engagement,
                 actor=request.user,
@@ -153,9 +151,6 @@ def handoff_item_edit(request: HttpRequest, public_id, kind: str, item_id) -> Ht
                 item=item,
                 **form.cleaned_data,
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, f"“{item}” saved.")
             return redirect(f"{reverse('handoff', args=[engagement.public_id])}#{kind}")
     if form.is_bound:
@@ -188,12 +183,8 @@ def handoff_item_delete(request: HttpRequest, public_id, kind: str, item_id) -> 
             "back": back,
         }
         return render(request, "enablement/confirm_delete.html", context)
-    try:
-        services.handoff_item_delete(item=item, actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"“{item}” removed.")
+    services.handoff_item_delete(item=item, actor=request.user)
+    messages.success(request, f"“{item}” removed.")
     return redirect(back)
 
 
@@ -216,12 +207,8 @@ def _pack_section(engagement: Engagement) -> str:
 @require_POST
 def handoff_pack_render(request: HttpRequest, public_id) -> HttpResponse:
     engagement = engagement_or_404(public_id)
-    try:
-        version = documents.handoff_pack_version_request(engagement=engagement, actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"Rendering handoff pack v{version.number}…")
+    version = documents.handoff_pack_version_request(engagement=engagement, actor=request.user)
+    messages.success(request, f"Rendering handoff pack v{version.number}…")
     return redirect(_pack_section(engagement))
 
 
@@ -230,12 +217,8 @@ def handoff_pack_render(request: HttpRequest, public_id) -> HttpResponse:
 def handoff_pack_retry(request: HttpRequest, public_id, version_id) -> HttpResponse:
     engagement = engagement_or_404(public_id)
     version = _version(engagement, version_id)
-    try:
-        documents.handoff_pack_version_retry(version=version)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"Rendering handoff pack v{version.number} again…")
+    documents.handoff_pack_version_retry(version=version)
+    messages.success(request, f"Rendering handoff pack v{version.number} again…")
     return redirect(_pack_section(engagement))
 
 
@@ -267,16 +250,12 @@ def handoff_pack_send(request: HttpRequest, public_id, version_id) -> HttpRespon
     if not form.is_valid():
         messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
         return redirect(_pack_section(engagement))
-    try:
-        rows = documents.handoff_pack_version_send(
-            version=version, actor=request.user, recipients=list(form.cleaned_data["recipients"])
-        )
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            f"Handoff pack v{version.number} is on its way to {len(rows)} "
-            f"{'person' if len(rows) == 1 else 'people'}.",
-        )
+    rows = documents.handoff_pack_version_send(
+        version=version, actor=request.user, recipients=list(form.cleaned_data["recipients"])
+    )
+    messages.success(
+        request,
+        f"Handoff pack v{version.number} is on its way to {len(rows)} "
+        f"{'person' if len(rows) == 1 else 'people'}.",
+    )
     return redirect(_pack_section(engagement))

@@ -1687,6 +1687,43 @@ def test_each_hostile_payload_would_change_firm_a_data_if_a_guard_let_it_through
     assert firm_a_state(world) != before
 
 
+def sign_off_every_phase(world: World) -> None:
+    """Every phase of firm A's engagement signed off: each phase's services refuse to edit."""
+    for phase in WORKING_PHASES:
+        PhaseState.unscoped.update_or_create(
+            engagement=world.engagement,
+            phase=phase,
+            defaults={"status": PhaseStatus.SIGNED_OFF, "signed_off_at": timezone.now()},
+            create_defaults={"firm": world.firm_a, "status": PhaseStatus.SIGNED_OFF},
+        )
+
+
+@pytest.mark.parametrize(
+    ("url_name", "kind"), POSTED_URLS, ids=[f"{u}-{k}" if k else u for u, k in POSTED_URLS]
+)
+def test_no_post_is_a_server_error_when_the_service_refuses(world, url_name, kind):
+    """Every POST endpoint, posted by someone allowed with a payload that would take effect,
+    with every phase signed off: a refusal is shown to the user, never a 500 (the test client
+    raises what a view lets through)."""
+    allowed = next(
+        case.persona
+        for case in MATRIX
+        if case.url_name == url_name
+        and case.kind == kind
+        and case.method == "POST"
+        and case.outcome is Outcome.ALLOWED
+        and case.persona in FIRM_A_USERS
+    )
+    arrange(world, url_name)
+    sign_off_every_phase(world)
+
+    response = signed_in(persona(world, allowed)).post(
+        url_for(world, url_name, kind), hostile_payload(world, url_name, kind)
+    )
+
+    assert response.status_code < 500
+
+
 @pytest.mark.parametrize("who", ["consultant_b", "approver", "other_client_user", "anonymous"])
 def test_a_forbidden_persona_cannot_delete_a_stakeholder(world, who):
     http = signed_in(persona(world, who))
