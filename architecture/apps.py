@@ -6,7 +6,8 @@ class ArchitectureConfig(AppConfig):
     verbose_name = "Phase 3 — Systems Architecture"
 
     def ready(self) -> None:
-        from architecture import gate
+        from architecture import documents, gate
         from engagements import registry
 
         registry.register(gate.SPEC)
+        registry.register_document(documents.BLUEPRINT)

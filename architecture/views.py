@@ -32,6 +32,7 @@ from architecture.models import (
 from diagnostics.models import Finding
 from engagements import selectors as engagement_selectors
 from engagements.access import workspace_view
+from engagements.document_pages import document_section
 from engagements.errors import ApplicationError
 from engagements.models import Engagement, Tool
 from engagements.pages import engagement_or_404, phase_page, refusal_on
@@ -171,8 +172,6 @@ def _part_form(kind: str, engagement: Engagement, data=None, instance: Model | N
 
 
 def _blueprint_context(engagement: Engagement, forms: dict | None = None) -> dict:
-    from architecture.documents import blueprint_versions_context
-
     forms = forms or {}
     stages = list(Stage.objects.filter(engagement=engagement))
     integrations = list(Integration.objects.filter(engagement=engagement))
@@ -192,7 +191,7 @@ def _blueprint_context(engagement: Engagement, forms: dict | None = None) -> dic
             kind: forms.get((kind, None)) or _part_form(kind, engagement)
             for kind in BLUEPRINT_PARTS
         },
-        **blueprint_versions_context(engagement),
+        "blueprint_document": document_section("blueprint", engagement),
     }
 
 

@@ -6,7 +6,8 @@ class DiagnosticsConfig(AppConfig):
     verbose_name = "Phase 2 — Diagnostic Workshops"
 
     def ready(self) -> None:
-        from diagnostics import gate
+        from diagnostics import documents, gate
         from engagements import registry
 
         registry.register(gate.SPEC)
+        registry.register_document(documents.REPORT)

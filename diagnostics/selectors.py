@@ -2,24 +2,17 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from diagnostics.gate import sent_report_versions
 from diagnostics.models import (
     Finding,
     FindingCategory,
     PreworkAnswer,
     Recommendation,
-    ReportVersion,
     Workshop,
     WorkshopGroup,
     WorkshopPrompt,
     WorkshopStatus,
 )
 from engagements.models import Engagement, Stakeholder
-
-
-def shared_report_versions(*, engagement: Engagement) -> list[ReportVersion]:
-    """Rendered versions the consultant has sent to someone: what the client may download."""
-    return sent_report_versions(engagement)
 
 
 def prework_for(*, engagement: Engagement, stakeholder: Stakeholder) -> list[dict]:
@@ -60,7 +53,6 @@ def recommendations(*, engagement: Engagement) -> QuerySet:
 
 def portal_context(engagement: Engagement, me: Stakeholder) -> dict:
     context = {
-        "versions": shared_report_versions(engagement=engagement),
         "prework": prework_for(engagement=engagement, stakeholder=me),
     }
     if me.is_approver:

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.db.models import Count, Prefetch
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,7 +16,6 @@ from diagnostics.forms import (
     PromptTemplateForm,
     RecommendationForm,
     ReportDraftForm,
-    SendReportForm,
     ToolAssessmentForm,
     WorkshopForm,
 )
@@ -26,16 +25,15 @@ from diagnostics.models import (
     PromptTemplate,
     Recommendation,
     ReportDraft,
-    ReportVersion,
     ToolAssessment,
     Workshop,
     WorkshopPrompt,
 )
 from engagements.access import workspace_view
+from engagements.document_pages import document_section
 from engagements.errors import ApplicationError
 from engagements.models import Engagement, Tool
 from engagements.pages import (
-    document_download,
     engagement_or_404,
     phase_page,
     refusal_on,
@@ -310,9 +308,6 @@ def tool_assess(request: HttpRequest, public_id, tool_id) -> HttpResponse:
 
 def _report_context(engagement: Engagement, **forms) -> dict:
     draft = ReportDraft.objects.filter(engagement=engagement).first()
-    versions = list(
-        ReportVersion.objects.filter(engagement=engagement).select_related("job", "requested_by")
-    )
     return {
         **phase_page(engagement, Phase.DIAGNOSTIC, "report"),
         "draft_form": forms.get("draft_form") or ReportDraftForm(instance=draft, prefix="draft"),
@@ -321,8 +316,7 @@ def _report_context(engagement: Engagement, **forms) -> dict:
         "recommendations": Recommendation.objects.filter(engagement=engagement).prefetch_related(
             "findings"
         ),
-        "versions": services.with_deliveries(versions),
-        "send_form": forms.get("send_form") or SendReportForm(engagement=engagement, prefix="send"),
+        "report_document": document_section("report", engagement),
     }
 
 
@@ -370,69 +364,6 @@ def recommendation_delete(request: HttpRequest, public_id, recommendation_id) ->
     )
     services.recommendation_delete(recommendation=recommendation, actor=request.user)
     return redirect("report", engagement.public_id)
-
-
-def _version(engagement: Engagement, version_id) -> ReportVersion:
-    return get_object_or_404(
-        ReportVersion.objects.select_related("job", "requested_by"),
-        engagement=engagement,
-        public_id=version_id,
-    )
-
-
-@workspace_view
-@require_POST
-def report_render(request: HttpRequest, public_id) -> HttpResponse:
-    engagement = engagement_or_404(public_id)
-    version = services.report_render_request(engagement=engagement, actor=request.user)
-    messages.success(request, f"Rendering report v{version.number}…")
-    return redirect("report", engagement.public_id)
-
-
-@workspace_view
-@require_POST
-def report_retry(request: HttpRequest, public_id, version_id) -> HttpResponse:
-    engagement = engagement_or_404(public_id)
-    version = _version(engagement, version_id)
-    services.report_render_retry(version=version)
-    return redirect("report", engagement.public_id)
-
-
-@workspace_view
-def report_progress(request: HttpRequest, public_id, version_id) -> HttpResponse:
-    """The progress fragment htmx polls while a version renders."""
-    engagement = engagement_or_404(public_id)
-    (version,) = services.with_deliveries([_version(engagement, version_id)])
-    context = {"engagement": engagement, "version": version}
-    return render(request, "diagnostics/_report_version.html", context)
-
-
-@workspace_view
-def report_download(request: HttpRequest, public_id, version_id) -> FileResponse:
-    engagement = engagement_or_404(public_id)
-    return document_download(_version(engagement, version_id))
-
-
-@workspace_view
-@require_POST
-def report_send(request: HttpRequest, public_id, version_id) -> HttpResponse:
-    engagement = engagement_or_404(public_id)
-    version = _version(engagement, version_id)
-    form = SendReportForm(request.POST, engagement=engagement, prefix="send")
-    if form.is_valid():
-        with refusal_on(form):
-            rows = services.report_send(
-                version=version,
-                actor=request.user,
-                recipients=list(form.cleaned_data["recipients"]),
-            )
-            messages.success(
-                request, f"Report v{version.number} is on its way to {len(rows)} people."
-            )
-            return redirect("report", engagement.public_id)
-    return render(
-        request, "diagnostics/report.html", _report_context(engagement, send_form=form), status=400
-    )
 
 
 # --- the firm's prompt library ----------------------------------------------------------------

@@ -6,7 +6,8 @@ class EnablementConfig(AppConfig):
     verbose_name = "Phase 6 — Enablement & Ongoing Support"
 
     def ready(self) -> None:
-        from enablement import gate
+        from enablement import documents, gate
         from engagements import registry
 
         registry.register(gate.SPEC)
+        registry.register_document(documents.HANDOFF_PACK)

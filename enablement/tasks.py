@@ -7,27 +7,12 @@ from collections.abc import Callable, Iterable
 from celery import shared_task
 from django.db import OperationalError
 
-from enablement import documents
 from enablement.services import alerts as adoption_alerts
 from enablement.services import metrics as adoption_metrics
 from engagements.models import Engagement, Firm
 from engagements.tenancy import tenant_scope
 
 logger = logging.getLogger(__name__)
-
-
-@shared_task
-def render_handoff_pack(version_id: int, firm_id: int) -> None:
-    # Not retried automatically: a render error is usually in the data, so the page shows it
-    # and the consultant retries once it is fixed.
-    with tenant_scope(Firm.objects.get(pk=firm_id)):
-        documents.handoff_pack_version_render(version_id=version_id)
-
-
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=8)
-def deliver_handoff_pack(version_id: int, firm_id: int) -> None:
-    with tenant_scope(Firm.objects.get(pk=firm_id)):
-        documents.handoff_pack_version_deliver(version_id=version_id)
 
 
 # --- adoption (beat jobs and the on-demand recompute) -------------------------------------------

@@ -16,7 +16,7 @@ from engagements.models import (
 )
 from engagements.pages import refusal_on
 from engagements.phases import Phase
-from engagements.services import signoffs
+from engagements.services import documents, signoffs
 
 
 def portal_engagement_or_404(request: HttpRequest, public_id) -> Engagement:
@@ -82,6 +82,7 @@ def portal_phase_context(request: HttpRequest, engagement: Engagement, phase: st
         "me": me,
         **spec.portal_context(engagement, me),
         **_signoff_context(engagement, me, phase, **forms),
+        "shared_documents": documents.document_shared_by_phase(engagement=engagement, phase=phase),
     }
 
 

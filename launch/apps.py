@@ -7,6 +7,7 @@ class LaunchConfig(AppConfig):
 
     def ready(self) -> None:
         from engagements import registry
-        from launch import gate
+        from launch import documents, gate
 
         registry.register(gate.SPEC)
+        registry.register_document(documents.LAUNCH_PLAN)

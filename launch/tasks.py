@@ -3,7 +3,7 @@ from django.db import InterfaceError, OperationalError
 
 from engagements.models import Firm
 from engagements.tenancy import tenant_scope
-from launch import documents, services
+from launch import services
 from launch.workbench import services as workbench
 
 
@@ -22,14 +22,6 @@ def escalate_incidents() -> None:
     for firm in Firm.objects.all():
         with tenant_scope(firm):
             services.incidents_escalate()
-
-
-@shared_task
-def render_launch_plan(version_id: int, firm_id: int) -> None:
-    # Not retried automatically: a render error is usually in the data, so the page shows it
-    # and the consultant renders again once it is fixed.
-    with tenant_scope(Firm.objects.get(pk=firm_id)):
-        documents.launch_plan_version_render(version_id=version_id)
 
 
 # --- the data-migration workbench -------------------------------------------------------------

@@ -7,23 +7,23 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from engagements.access import workspace_view
+from engagements.document_pages import document_section
 from engagements.errors import ApplicationError
 from engagements.models import Engagement, Stakeholder, StakeholderRole
 from engagements.pages import (
-    document_download,
     engagement_or_404,
     phase_page,
     refusal_on,
 )
 from engagements.phases import Phase
-from launch import documents, services
+from launch import services
 from launch.charts import incident_trend_svg
 from launch.forms import (
     CommunicationForm,
@@ -45,7 +45,6 @@ from launch.models import (
     IncidentSeverity,
     IncidentStatus,
     LaunchPlan,
-    LaunchPlanVersion,
     MonitoringCheck,
     RollbackStep,
     RunbookStep,
@@ -105,7 +104,7 @@ def _plan_context(
             kind: forms.get(kind) or form_class(prefix=kind)
             for kind, (_, form_class) in PLAN_ITEMS.items()
         },
-        "versions": documents.launch_plan_versions(engagement=engagement),
+        "launch_plan_document": document_section("launch-plan", engagement),
     }
 
 
@@ -196,25 +195,6 @@ def runbook_tick(request: HttpRequest, public_id, step_id) -> HttpResponse:
     else:
         messages.success(request, f"“{step}” {'done' if step.done_at else 'not done yet'}.")
     return redirect(f"{reverse('launch', args=[engagement.public_id])}#runbook")
-
-
-@workspace_view
-@require_POST
-def launch_plan_render(request: HttpRequest, public_id) -> HttpResponse:
-    engagement = engagement_or_404(public_id)
-    version = documents.launch_plan_version_request(engagement=engagement, actor=request.user)
-    messages.success(request, f"Rendering launch plan v{version.number}…")
-    return redirect(f"{reverse('launch', args=[engagement.public_id])}#launch-plan-pdf")
-
-
-@workspace_view
-@require_GET
-def launch_plan_download(request: HttpRequest, public_id, version_id) -> FileResponse:
-    engagement = engagement_or_404(public_id)
-    version = get_object_or_404(
-        LaunchPlanVersion.objects, engagement=engagement, public_id=version_id
-    )
-    return document_download(version)
 
 
 # --- waves ------------------------------------------------------------------------------------
