@@ -39,6 +39,7 @@ from engagements.models import (
     SuccessMetric,
     Tool,
 )
+from engagements.document_pages import document_section
 from engagements.pages import engagement_or_404, refusal_on
 from engagements.phases import WORKING_PHASES, Phase
 from engagements.services import charter as charter_services
@@ -237,6 +238,7 @@ def _page_context(engagement: Engagement, *, add_forms: dict | None = None, **ov
         "phases": WORKING_PHASES,
         "responsibilities": Responsibility.choices,
         "reopen_form": ReopenForm(),
+        "charter_document": document_section("charter", engagement),
     }
     context.update(overrides)
     return context

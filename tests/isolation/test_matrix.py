@@ -104,6 +104,7 @@ from engagements import urls as engagement_urls
 from engagements.models import (
     ActivityEvent,
     Charter,
+    CharterVersion,
     Client,
     EmailStatus,
     Engagement,
@@ -183,6 +184,7 @@ LOGIN_PREFIX = "/accounts/login/"
 # Every document kind (slug → label), and the URLs they share: `arrange` stores each kind's v1
 # in its phase's arrangement, sent to the approver (or, for a retry, failed to render).
 DOCUMENT_KINDS = {
+    "charter": "Alignment charter",
     "report": "Diagnostic report",
     "blueprint": "Architecture blueprint",
     "launch-plan": "Launch plan",
@@ -195,6 +197,7 @@ DOCUMENT_URLS = frozenset(
     }
 )  # fmt: skip
 DOCUMENT_PDFS = {
+    "charter": b"%PDF-1.4 charter",
     "report": b"%PDF-1.4 test",
     "blueprint": b"%PDF-1.4 blueprint",
     "launch-plan": b"%PDF-1.4 launch plan",
@@ -777,6 +780,8 @@ def arrange(world: World, url_name: str, kind: str | None = None) -> None:
         arrange_migration(world, started=url_name != "migration_start")
     if url_name in TRAINING_URLS or document == "handoff-pack":
         arrange_training(world, failed_render=failed)
+    if document == "charter":
+        arrange_charter(world, failed_render=failed)
     if url_name in ADOPTION_URLS:
         arrange_adoption(world)
     status = PhaseStatus.IN_PROGRESS
@@ -796,6 +801,35 @@ def arrange(world: World, url_name: str, kind: str | None = None) -> None:
             signoffs.signoff_request_create(
                 engagement=world.engagement, phase=Phase.ONBOARDING, actor=world.consultant
             )
+
+
+def arrange_charter(world: World, *, failed_render: bool = False) -> None:
+    """Firm A's engagement in Phase 1 with alignment charter v1: rendered to a stored PDF and
+    sent to the approver, or (`failed_render`) failed to render, so it can be retried."""
+    firm, engagement = world.firm_a, world.engagement
+    job = Job.unscoped.create(
+        firm=firm,
+        engagement=engagement,
+        kind="alignment_charter",
+        status=JobStatus.FAILED if failed_render else JobStatus.SUCCEEDED,
+        error="ValueError: broken table" if failed_render else "",
+    )
+    pdf = DOCUMENT_PDFS["charter"]
+    stored = "" if failed_render else default_storage.save("charters/test.pdf", ContentFile(pdf))
+    version = CharterVersion.unscoped.create(
+        firm=firm, engagement=engagement, number=1, job=job, requested_by=world.consultant,
+        file=stored, size=len(pdf) if stored else 0, page_count=1 if stored else 0,
+    )  # fmt: skip
+    if not failed_render:
+        OutboundEmail.unscoped.create(
+            firm=firm,
+            dedupe_key=f"charter:{version.public_id}:{world.approver.email}",
+            to=world.approver.email,
+            subject="Alignment charter v1",
+            body_text="Your charter.",
+            status=EmailStatus.SENT,
+            sent_at=timezone.now(),
+        )
 
 
 def arrange_diagnostic(world: World, *, failed_render: bool = False) -> None:
@@ -1503,6 +1537,7 @@ TENANT_MODELS: list[type[Model]] = [
     ActivityEvent,
     OutboundEmail,
     Charter,
+    CharterVersion,
     HeadcountLine,
     Tool,
     PainPoint,
