@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from engagements import registry, selectors
 from engagements.access import workspace_view
+from engagements.document_pages import document_section
 from engagements.forms import (
     CharterSummaryForm,
     HeadcountForm,
@@ -39,7 +40,6 @@ from engagements.models import (
     SuccessMetric,
     Tool,
 )
-from engagements.document_pages import document_section
 from engagements.pages import engagement_or_404, refusal_on
 from engagements.phases import WORKING_PHASES, Phase
 from engagements.services import charter as charter_services
