@@ -14,17 +14,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The web server, a Celery worker and beat, on the broker REDIS_URL names or, without it, on a
+# broker folder in var/ (no server needed). One Ctrl-C stops all three.
 run: $(STAMP)
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --no-input
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DEBUG=$${DEBUG:-true} SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(BIN)/python manage.py seed_demo
+	mkdir -p var
+	PATH="$(abspath $(BIN)):$$PATH" DEBUG=$${DEBUG:-true} WAYPOINT_ADDR=$(HOST):$(PORT) \
+		SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} PYTHONUNBUFFERED=1 \
+		$(BIN)/honcho start -f Procfile
 
 # Tests run with DEBUG off, as production does; they need only a throwaway key.
 test: $(STAMP)
 	SECRET_KEY=$${SECRET_KEY:-tests-only-not-a-secret} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 worker: $(STAMP)
-	$(BIN)/celery -A config worker --loglevel=info
+	$(BIN)/celery -A config worker --loglevel=info --without-gossip --without-mingle
 
 beat: $(STAMP)
 	$(BIN)/celery -A config beat --loglevel=info

@@ -95,6 +95,15 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'waypoint.sqlite3'}")
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default has a web server, a worker and beat writing one file: write-ahead
+    # logging lets readers go on while one writes, and writers wait their turn instead of failing.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -155,10 +164,15 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Waypoint <waypoint@localhost>")
 
-# Celery: with no REDIS_URL every task runs eagerly in-process, so the app needs nothing but Python.
+# Celery: Redis when REDIS_URL is set. Without it, the embedded default: kombu's filesystem
+# transport on a local folder, a broker that needs no server, so `make run` has a real worker
+# and beat. Like Redis without persistence it keeps no unacknowledged message through a worker
+# killed outright: the job watchdog and the outbox sweeper re-queue what that strands.
+# Eager, in-process execution is for tests (and `seed_demo`) only.
 REDIS_URL = env.str("REDIS_URL", default="")
-CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+BROKER_FOLDER = Path(env.str("BROKER_FOLDER", default=str(BASE_DIR / "var" / "broker")))
+CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -166,8 +180,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 # A task killed outright is redelivered after this; it must exceed the longest task.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+if not REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_FOLDER),
+        "data_folder_out": str(BROKER_FOLDER),
+        "store_processed": False,
+    }
+    BROKER_FOLDER.mkdir(parents=True, exist_ok=True)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
+    "signoff-reminders": {
+        "task": "engagements.tasks.send_signoff_reminders",
+        "schedule": 15 * 60.0,
+    },
     "launch-communications": {"task": "launch.tasks.send_due_communications", "schedule": 60.0},
     "hypercare-escalations": {"task": "launch.tasks.escalate_incidents", "schedule": 60.0},
     "adoption-metrics": {

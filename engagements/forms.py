@@ -8,6 +8,7 @@ from engagements.models import (
     Charter,
     Client,
     Engagement,
+    GateSettings,
     HeadcountLine,
     Meeting,
     Milestone,
@@ -216,6 +217,46 @@ class RoleExclusionForm(ShapeOnlyModelForm):
         model = RoleExclusion
         fields = ["role", "reason"]
         labels = {"role": "Role out of scope", "reason": "Why it is out of scope"}
+
+
+class SignoffRequestForm(forms.Form):
+    due_date = forms.DateField(
+        label="Decision due by",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The approvers are reminded before this day and chased after it.",
+    )
+
+
+class GateSettingsForm(forms.ModelForm):
+    """Shape only: the service validates the ranges and saves."""
+
+    class Meta:
+        model = GateSettings
+        fields = [
+            "due_business_days",
+            "reminder_enabled",
+            "reminder_days_before",
+            "overdue_enabled",
+            "escalation_enabled",
+            "escalation_days_after_due",
+        ]
+        help_texts = {
+            "due_business_days": "Proposed when a consultant requests sign-off; they may change "
+            "it per request.",
+            "reminder_enabled": "Each approver who has not decided is reminded before the due "
+            "date.",
+            "overdue_enabled": "Each approver who has not decided is told the day after it.",
+            "escalation_enabled": "The lead consultant and the client's leadership approvers "
+            "hear of a late approver.",
+        }
+
+
+class NotificationSettingsForm(forms.Form):
+    wants_daily_digest = forms.BooleanField(
+        label="One daily email of what waits on me, instead of a reminder for each item",
+        required=False,
+    )
 
 
 class ReopenForm(forms.Form):

@@ -24,6 +24,7 @@ from engagements.forms import (
     PainPointForm,
     ReopenForm,
     RoleExclusionForm,
+    SignoffRequestForm,
     SuccessMetricForm,
     ToolForm,
 )
@@ -397,8 +398,21 @@ def _phase(phase: str) -> registry.PhaseSpec:
 def signoff_request(request: HttpRequest, public_id, phase: str) -> HttpResponse:
     engagement = engagement_or_404(public_id)
     spec = _phase(phase)
-    signoffs.signoff_request_create(engagement=engagement, phase=phase, actor=request.user)
-    messages.success(request, "Sign-off requested. The approvers have been emailed.")
+    form = SignoffRequestForm(request.POST)
+    if not form.is_valid():
+        typed = request.POST.get("due_date", "")
+        messages.error(request, f"“{typed}” is not a date: choose the day the decision is due.")
+        return redirect(spec.workspace_url_name, engagement.public_id)
+    signoff = signoffs.signoff_request_create(
+        engagement=engagement,
+        phase=phase,
+        actor=request.user,
+        due_date=form.cleaned_data["due_date"],
+    )
+    messages.success(
+        request,
+        f"Sign-off requested, due {signoff.due_date:%-d %b %Y}. The approvers have been emailed.",
+    )
     return redirect(spec.workspace_url_name, engagement.public_id)
 
 

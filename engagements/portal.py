@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from engagements import registry, selectors
 from engagements.access import portal_view
@@ -17,6 +17,7 @@ from engagements.models import (
 from engagements.pages import refusal_on
 from engagements.phases import Phase
 from engagements.services import documents, signoffs
+from engagements.views import notification_settings_page
 
 
 def portal_engagement_or_404(request: HttpRequest, public_id) -> Engagement:
@@ -135,4 +136,12 @@ def portal_signoff_decide(request: HttpRequest, public_id, phase: str) -> HttpRe
     form_key = "approve_form" if form_class is ApproveForm else "reject_form"
     return render_portal_phase(
         request, engagement, phase, status=400, open_form=form_key, **{form_key: form}
+    )
+
+
+@portal_view
+@require_http_methods(["GET", "POST"])
+def portal_notification_settings(request: HttpRequest) -> HttpResponse:
+    return notification_settings_page(
+        request, "portal/notification_settings.html", "portal_notification_settings"
     )

@@ -115,6 +115,7 @@ def gate_overview(*, engagement: Engagement, phase: str) -> dict:
         "editable": state.status != PhaseStatus.SIGNED_OFF
         and signoffs.phase_is_open(engagement=engagement, phase=phase),
         "can_advance": engagement.current_phase == phase and state.status == PhaseStatus.SIGNED_OFF,
+        "default_due_date": signoffs.signoff_default_due_date(firm=engagement.firm),
     }
 
 

@@ -1,7 +1,8 @@
 from celery import shared_task
 
-from engagements.models import Firm
-from engagements.services import documents, email_deliver
+from engagements.beat import each_engagement
+from engagements.models import Engagement, Firm, RequestStatus
+from engagements.services import documents, email_deliver, reminders
 from engagements.tenancy import tenant_scope
 
 
@@ -15,6 +16,21 @@ def deliver_email(outbound_email_id: int, firm_id: int) -> None:
     firm = Firm.objects.get(pk=firm_id)
     with tenant_scope(firm):
         email_deliver(outbound_email_id=outbound_email_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def send_signoff_reminders() -> None:
+    """Every 15 minutes (Celery beat): remind, tell overdue and escalate the approvers of every
+    open sign-off request who have not decided. Each notice goes out once, so running again,
+    or in two beat processes at once, sends nothing more."""
+    each_engagement(
+        lambda: Engagement.objects.filter(
+            signoff_requests__status=RequestStatus.OPEN,
+            signoff_requests__due_date__isnull=False,
+        ).distinct(),
+        lambda engagement: reminders.signoff_reminders_send(engagement=engagement),
+        "Sign-off reminders",
+    )
 
 
 # --- documents (engagements.registry.DocumentKind) ---------------------------------------------

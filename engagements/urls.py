@@ -22,6 +22,8 @@ workspace_patterns = [
     path("", views.dashboard, name="dashboard"),
     path("clients/", views.client_list, name="client_list"),
     path("team/", views.team, name="team"),
+    path("settings/sign-off/", views.gate_settings, name="gate_settings"),
+    path("me/notifications/", views.notification_settings, name="notification_settings"),
     path("engagements/new/", views.engagement_create, name="engagement_create"),
     path("engagements/<uuid:public_id>/", views.engagement_detail, name="engagement_detail"),
     path("engagements/<uuid:public_id>/edit/", views.engagement_edit, name="engagement_edit"),
@@ -98,6 +100,11 @@ workspace_patterns = [
 
 portal_patterns = [
     path("", portal.portal_home, name="portal_home"),
+    path(
+        "notifications/",
+        portal.portal_notification_settings,
+        name="portal_notification_settings",
+    ),
     path("engagements/<uuid:public_id>/", portal.portal_engagement, name="portal_engagement"),
     path(
         "engagements/<uuid:public_id>/onboarding/",

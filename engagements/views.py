@@ -12,11 +12,14 @@ from engagements.forms import (
     ClientForm,
     EngagementFilterForm,
     EngagementForm,
+    GateSettingsForm,
     InviteConsultantForm,
+    NotificationSettingsForm,
     StakeholderForm,
 )
 from engagements.models import Engagement, Role, Stakeholder
 from engagements.pages import refusal_on
+from engagements.services import signoffs
 
 PAGE_SIZE = 20
 
@@ -223,3 +226,42 @@ def team(request: HttpRequest) -> HttpResponse:
     }
     status = 400 if request.method == "POST" else 200
     return render(request, "engagements/team.html", context, status=status)
+
+
+@owner_view
+@require_http_methods(["GET", "POST"])
+def gate_settings(request: HttpRequest) -> HttpResponse:
+    current = signoffs.gate_settings_get(firm=request.membership.firm)
+    form = GateSettingsForm(request.POST if request.method == "POST" else None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        with refusal_on(form):
+            signoffs.gate_settings_update(
+                firm=request.membership.firm, actor=request.user, **form.cleaned_data
+            )
+            messages.success(request, "Sign-off reminders saved.")
+            return redirect("gate_settings")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "engagements/gate_settings.html", {"form": form}, status=status)
+
+
+def notification_settings_page(request: HttpRequest, template: str, url_name: str) -> HttpResponse:
+    """The signed-in person's own choice of a daily digest, for staff and client users alike."""
+    form = NotificationSettingsForm(
+        request.POST if request.method == "POST" else None,
+        initial={"wants_daily_digest": request.user.wants_daily_digest},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.user_notifications_update(
+            user=request.user, wants_daily_digest=form.cleaned_data["wants_daily_digest"]
+        )
+        messages.success(request, "Email preferences saved.")
+        return redirect(url_name)
+    return render(request, template, {"form": form})
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def notification_settings(request: HttpRequest) -> HttpResponse:
+    return notification_settings_page(
+        request, "engagements/notification_settings.html", "notification_settings"
+    )

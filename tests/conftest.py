@@ -3,6 +3,9 @@ another client of firm A, a consultant of firm B."""
 
 from dataclasses import dataclass
 
+# Imported before any test freezes time: psycopg's C extension checks the size of `datetime.date`
+# when it is first imported, and freezegun's fake date would fail that check.
+import django.contrib.postgres.fields  # noqa: F401
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection

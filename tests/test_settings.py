@@ -105,10 +105,24 @@ def test_the_default_database_is_a_sqlite_file_in_the_project_folder():
     assert Path(databases["default"]["NAME"]) == PROJECT_ROOT / "waypoint.sqlite3"
 
 
-def test_without_redis_celery_tasks_run_eagerly():
-    values = read_settings("CELERY_TASK_ALWAYS_EAGER", DEBUG="true")
+def test_without_redis_tasks_go_to_a_worker_through_a_broker_folder():
+    values = read_settings(
+        "CELERY_TASK_ALWAYS_EAGER", "CELERY_BROKER_URL", "CELERY_BROKER_TRANSPORT_OPTIONS",
+        DEBUG="true",
+    )  # fmt: skip
 
-    assert values["CELERY_TASK_ALWAYS_EAGER"] is True
+    assert values["CELERY_TASK_ALWAYS_EAGER"] is False
+    assert values["CELERY_BROKER_URL"] == "filesystem://"
+    folder = PROJECT_ROOT / "var" / "broker"
+    assert values["CELERY_BROKER_TRANSPORT_OPTIONS"]["data_folder_in"] == str(folder)
+    assert folder.is_dir()
+
+
+def test_the_embedded_sqlite_database_lets_a_worker_and_the_web_server_write_in_turn():
+    options = read_settings("DATABASES", DEBUG="true")["DATABASES"]["default"]["OPTIONS"]
+
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in options["init_command"]
 
 
 def test_with_redis_celery_tasks_go_to_the_broker():

@@ -28,6 +28,7 @@ from engagements.models.engagement import (
 )
 from engagements.models.gates import (
     Decision,
+    GateSettings,
     PhaseState,
     PhaseStatus,
     RequestStatus,
@@ -50,6 +51,7 @@ __all__ = [
     "Engagement",
     "EngagementStatus",
     "Firm",
+    "GateSettings",
     "HeadcountLine",
     "Invitation",
     "Job",

@@ -41,6 +41,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="Platform administrator.")
     date_joined = models.DateTimeField(default=timezone.now)
+    wants_daily_digest = models.BooleanField(
+        "one daily email of what waits on me",
+        default=False,
+        help_text="Instead of a reminder email for each item.",
+    )
 
     objects = UserManager()
 

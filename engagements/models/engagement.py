@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from engagements.models.accounts import Client
 from engagements.models.base import TenantModel
@@ -29,6 +30,9 @@ class Engagement(TenantModel):
     )
     start_date = models.DateField(null=True, blank=True)
     target_date = models.DateField(null=True, blank=True)
+    phase_entered_at = models.DateTimeField(
+        default=timezone.now, help_text="When the engagement reached its current phase."
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -104,6 +108,7 @@ class ActivityKind(models.TextChoices):
     SIGNOFF_APPROVED = "signoff_approved", "Sign-off approved"
     SIGNOFF_REJECTED = "signoff_rejected", "Sign-off rejected"
     SIGNOFF_STALE = "signoff_stale", "Sign-off request went stale"
+    SIGNOFF_CHASED = "signoff_chased", "Approver reminded or escalated"
     PHASE_SIGNED_OFF = "phase_signed_off", "Phase signed off"
     PHASE_REOPENED = "phase_reopened", "Phase reopened"
     PHASE_NEEDS_RECONFIRMATION = "phase_needs_reconfirmation", "Phase needs re-confirmation"

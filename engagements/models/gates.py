@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from engagements.models.base import TenantModel
@@ -61,6 +62,9 @@ class SignoffRequest(TenantModel):
     status = models.CharField(
         max_length=10, choices=RequestStatus.choices, default=RequestStatus.OPEN
     )
+    due_date = models.DateField(
+        null=True, blank=True, help_text="When the approvers are asked to have decided."
+    )
     is_stale = models.BooleanField(default=False)
     is_reconfirmation = models.BooleanField(default=False)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -110,3 +114,37 @@ class SignoffDecision(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} by {self.typed_name or self.user}"
+
+
+class GateSettings(TenantModel):
+    """A firm's rules for chasing sign-off: the default due date and which notices go out.
+
+    Each notice goes to every approver who has not decided, once per request: a reminder some
+    days before the due date, an overdue notice the day after it, and an escalation to the lead
+    consultant and the client sponsor some days later still.
+    """
+
+    due_business_days = models.PositiveSmallIntegerField(
+        "default time to decide (business days)",
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    reminder_enabled = models.BooleanField("send reminders", default=True)
+    reminder_days_before = models.PositiveSmallIntegerField(
+        "days before the due date",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+    )
+    overdue_enabled = models.BooleanField("send overdue notices", default=True)
+    escalation_enabled = models.BooleanField("escalate", default=True)
+    escalation_days_after_due = models.PositiveSmallIntegerField(
+        "days after the due date",
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["firm"], name="one_gate_settings_per_firm")]
+
+    def __str__(self) -> str:
+        return f"Gate settings of {self.firm}"

@@ -38,10 +38,20 @@ from engagements.tenancy import tenant_scope
 
 
 def activity_record(
-    *, engagement: Engagement, actor: User | None, kind: str, message: str
+    *,
+    engagement: Engagement,
+    actor: User | None,
+    kind: str,
+    message: str,
+    visible_to_client: bool = True,
 ) -> ActivityEvent:
     return ActivityEvent.objects.create(
-        firm=engagement.firm, engagement=engagement, actor=actor, kind=kind, message=message
+        firm=engagement.firm,
+        engagement=engagement,
+        actor=actor,
+        kind=kind,
+        message=message,
+        visible_to_client=visible_to_client,
     )
 
 
@@ -393,6 +403,12 @@ def _link_stakeholder(stakeholder: Stakeholder, user: User) -> None:
         kind=ActivityKind.PORTAL_INVITATION_ACCEPTED,
         message=f"{stakeholder.name} joined the client portal.",
     )
+
+
+def user_notifications_update(*, user: User, wants_daily_digest: bool) -> User:
+    user.wants_daily_digest = wants_daily_digest
+    user.save(update_fields=["wants_daily_digest"])
+    return user
 
 
 # --- email -----------------------------------------------------------------------------------

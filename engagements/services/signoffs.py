@@ -12,8 +12,10 @@ approver approves, can neither lose nor double-count a decision.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +27,8 @@ from engagements.models import (
     Decision,
     Engagement,
     EngagementStatus,
+    Firm,
+    GateSettings,
     PhaseState,
     PhaseStatus,
     RequestStatus,
@@ -35,7 +39,7 @@ from engagements.models import (
 )
 from engagements.phases import WORKING_PHASES, Phase
 from engagements.services import activity_record, email_queue, stakeholder_invite
-from engagements.snapshots import snapshot_digest
+from engagements.snapshots import snapshot_diff, snapshot_digest
 
 LAST_PHASE = WORKING_PHASES[-1]
 
@@ -132,16 +136,65 @@ def _announce_stale(request: SignoffRequest, actor: User | None, digest: str) ->
             key=f"stale:{digest}:{approver.public_id}",
             to=approver.email,
             template="emails/signoff_stale",
-            link=_portal_link(request),
+            link=portal_link(request),
             recipient_name=approver.name,
         )
+
+
+# --- due dates ---------------------------------------------------------------------------------
+
+
+def gate_settings_get(*, firm: Firm) -> GateSettings:
+    """The firm's chasing rules; the defaults until the firm has changed them."""
+    return GateSettings.objects.filter(firm=firm).first() or GateSettings(firm=firm)
+
+
+@transaction.atomic
+def gate_settings_update(*, firm: Firm, actor: User, **changes) -> GateSettings:
+    settings_row = GateSettings.objects.select_for_update().filter(firm=firm).first()
+    settings_row = settings_row or GateSettings(firm=firm)
+    for field, value in changes.items():
+        setattr(settings_row, field, value)
+    try:
+        settings_row.full_clean(exclude=["firm"])
+    except ValidationError as invalid:
+        field, errors = next(iter(invalid.message_dict.items()))
+        label = GateSettings._meta.get_field(field).verbose_name
+        raise ApplicationError(f"{label.capitalize()}: {errors[0]}", field=field) from None
+    settings_row.save()
+    return settings_row
+
+
+def add_business_days(start: date, days: int) -> date:
+    current = start
+    while days > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+    return current
+
+
+def signoff_default_due_date(*, firm: Firm, today: date | None = None) -> date:
+    today = today or timezone.localdate()
+    return add_business_days(today, gate_settings_get(firm=firm).due_business_days)
+
+
+def _check_due_date(due_date: date) -> None:
+    if due_date < timezone.localdate():
+        raise ApplicationError(
+            "The due date is in the past: choose today or a later day.", field="due_date"
+        )
+    if due_date > timezone.localdate() + timedelta(days=365):
+        raise ApplicationError("The due date is more than a year away.", field="due_date")
 
 
 # --- requesting --------------------------------------------------------------------------------
 
 
 @transaction.atomic
-def signoff_request_create(*, engagement: Engagement, phase: str, actor: User) -> SignoffRequest:
+def signoff_request_create(
+    *, engagement: Engagement, phase: str, actor: User, due_date: date | None = None
+) -> SignoffRequest:
     engagement = _locked(engagement)
     spec = _spec(phase)
     state = phase_state(engagement=engagement, phase=phase)
@@ -149,6 +202,9 @@ def signoff_request_create(*, engagement: Engagement, phase: str, actor: User) -
     failing = [check.todo for check in spec.readiness(engagement) if check.blocks]
     if failing:
         raise ApplicationError("Not ready for sign-off: " + " ".join(failing))
+    if due_date is None:
+        due_date = signoff_default_due_date(firm=engagement.firm)
+    _check_due_date(due_date)
     approvers = list(Stakeholder.objects.filter(engagement=engagement, is_approver=True))
     snapshot = spec.snapshot(engagement)
     request = SignoffRequest.objects.create(
@@ -159,6 +215,7 @@ def signoff_request_create(*, engagement: Engagement, phase: str, actor: User) -
         snapshot=snapshot,
         digest=snapshot_digest(snapshot),
         approver_ids=[approver.pk for approver in approvers],
+        due_date=due_date,
         is_reconfirmation=state.needs_reconfirmation,
     )
     state.status = PhaseStatus.AWAITING_SIGNOFF
@@ -169,7 +226,7 @@ def signoff_request_create(*, engagement: Engagement, phase: str, actor: User) -
         actor=actor,
         kind=ActivityKind.SIGNOFF_REQUESTED,
         message=f"{actor} requested {verb} of {request.get_phase_display()} from "
-        f"{', '.join(a.name for a in approvers)}.",
+        f"{', '.join(a.name for a in approvers)}, due {request.due_date:%-d %b %Y}.",
     )
     for approver in approvers:
         if approver.user_id is None:
@@ -179,7 +236,7 @@ def signoff_request_create(*, engagement: Engagement, phase: str, actor: User) -
             key=f"requested:{request.public_id}:{approver.public_id}",
             to=approver.email,
             template="emails/signoff_requested",
-            link=_portal_link(request),
+            link=portal_link(request),
             recipient_name=approver.name,
             needs_account=approver.user_id is None,
         )
@@ -288,7 +345,7 @@ def _reject(request: SignoffRequest, stakeholder: Stakeholder, reason: str) -> N
             key=f"rejected:{request.public_id}:{user.pk}",
             to=user.email,
             template="emails/signoff_rejected",
-            link=_workspace_link(request),
+            link=workspace_link(request),
             recipient_name=user.get_short_name(),
             approver=stakeholder,
             reason=reason,
@@ -304,7 +361,7 @@ def _record_approval(
         kind=ActivityKind.SIGNOFF_APPROVED,
         message=f"{stakeholder.name} approved {request.get_phase_display()}.",
     )
-    if _missing_approvers(request, digest):
+    if undecided_approvers(request=request, digest=digest):
         return
     request.status = RequestStatus.APPROVED
     request.closed_at = timezone.now()
@@ -328,10 +385,10 @@ def _record_approval(
     ):
         _engagement_close(request.engagement)
     consultants = [
-        (u.email, u.get_short_name(), _workspace_link(request))
+        (u.email, u.get_short_name(), workspace_link(request))
         for u in _consultants_to_tell(request)
     ]
-    approvers = [(a.email, a.name, _portal_link(request)) for a in _approvers(request)]
+    approvers = [(a.email, a.name, portal_link(request)) for a in _approvers(request)]
     for email, name, link in consultants + approvers:
         _email(
             request,
@@ -351,7 +408,7 @@ def _every_phase_signed_off(engagement: Engagement) -> bool:
     return {phase.value for phase in WORKING_PHASES} <= set(confirmed)
 
 
-def _missing_approvers(request: SignoffRequest, digest: str) -> list[Stakeholder]:
+def undecided_approvers(*, request: SignoffRequest, digest: str) -> list[Stakeholder]:
     """Required approvers whose latest decision is not an approval of exactly this content."""
     latest: dict[int, SignoffDecision] = {}
     for decision in request.decisions.order_by("created_at", "id"):
@@ -368,7 +425,7 @@ def _missing_approvers(request: SignoffRequest, digest: str) -> list[Stakeholder
 def approval_progress(*, request: SignoffRequest) -> list[dict]:
     """Each required approver with whether their approval counts for the content as it is now."""
     _, digest = live_snapshot(engagement=request.engagement, phase=request.phase)
-    missing = {approver.pk for approver in _missing_approvers(request, digest)}
+    missing = {approver.pk for approver in undecided_approvers(request=request, digest=digest)}
     return [{"stakeholder": a, "approved": a.pk not in missing} for a in _approvers(request)]
 
 
@@ -412,7 +469,8 @@ def phase_reopen(*, engagement: Engagement, phase: str, actor: User, reason: str
     if engagement.current_phase == Phase.CLOSED:
         engagement.current_phase = LAST_PHASE
         engagement.status = EngagementStatus.ACTIVE
-        engagement.save(update_fields=["current_phase", "status", "updated_at"])
+        engagement.phase_entered_at = timezone.now()
+        engagement.save(update_fields=["current_phase", "status", "phase_entered_at", "updated_at"])
     later = list(WORKING_PHASES)[list(WORKING_PHASES).index(Phase(phase)) + 1 :]
     flagged = PhaseState.objects.filter(
         engagement=engagement, phase__in=later, status=PhaseStatus.SIGNED_OFF
@@ -450,7 +508,8 @@ def engagement_advance(*, engagement: Engagement, actor: User) -> Engagement:
     if order[order.index(current) + 1] == Phase.CLOSED:
         return _engagement_close(engagement, actor=actor)
     engagement.current_phase = order[order.index(current) + 1]
-    engagement.save(update_fields=["current_phase", "updated_at"])
+    engagement.phase_entered_at = timezone.now()
+    engagement.save(update_fields=["current_phase", "phase_entered_at", "updated_at"])
     activity_record(
         engagement=engagement,
         actor=actor,
@@ -463,7 +522,8 @@ def engagement_advance(*, engagement: Engagement, actor: User) -> Engagement:
 def _engagement_close(engagement: Engagement, *, actor: User | None = None) -> Engagement:
     engagement.current_phase = Phase.CLOSED
     engagement.status = EngagementStatus.COMPLETED
-    engagement.save(update_fields=["current_phase", "status", "updated_at"])
+    engagement.phase_entered_at = timezone.now()
+    engagement.save(update_fields=["current_phase", "status", "phase_entered_at", "updated_at"])
     activity_record(
         engagement=engagement,
         actor=actor,
@@ -476,14 +536,42 @@ def _engagement_close(engagement: Engagement, *, actor: User | None = None) -> E
 # --- email -------------------------------------------------------------------------------------
 
 
-def _portal_link(request: SignoffRequest) -> str:
+def portal_link(request: SignoffRequest) -> str:
     spec = _spec(request.phase)
     return settings.SITE_URL + reverse(spec.portal_url_name, args=[request.engagement.public_id])
 
 
-def _workspace_link(request: SignoffRequest) -> str:
+def workspace_link(request: SignoffRequest) -> str:
     spec = _spec(request.phase)
     return settings.SITE_URL + reverse(spec.workspace_url_name, args=[request.engagement.public_id])
+
+
+def signoff_email_context(request: SignoffRequest) -> dict:
+    """What every email about a request shows: the phase, the engagement, the due date, what
+    the snapshot holds, and what changed since the phase's previous request."""
+    sections = [
+        {"name": section.replace("_", " "), "count": len(items)}
+        for section, items in request.snapshot.items()
+        if isinstance(items, list) and items
+    ]
+    previous = (
+        SignoffRequest.objects.filter(
+            engagement=request.engagement, phase=request.phase, created_at__lt=request.created_at
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    changes = snapshot_diff(previous.snapshot, request.snapshot) if previous else []
+    return {
+        "request": request,
+        "engagement": request.engagement,
+        "phase": request.get_phase_display(),
+        "summary": {
+            "sections": sections,
+            "changes": changes,
+            "since": f"the request of {previous.created_at:%-d %b %Y}" if previous else "",
+        },
+    }
 
 
 def _email(
@@ -494,11 +582,5 @@ def _email(
         dedupe_key=key,
         to=to,
         template=template,
-        context={
-            "request": request,
-            "engagement": request.engagement,
-            "phase": request.get_phase_display(),
-            "link": link,
-            **context,
-        },
+        context={**signoff_email_context(request), "link": link, **context},
     )

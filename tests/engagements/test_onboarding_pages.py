@@ -461,7 +461,7 @@ def test_a_consultant_requests_sign_off_of_a_ready_charter(as_consultant, world)
 
     body = _text(response)
     assert response.redirect_chain[-1][0] == _onboarding(world)
-    assert "Sign-off requested. The approvers have been emailed." in body
+    assert "Sign-off requested, due " in body
     assert "… waiting for: Vera Vice" in re.sub(r"<[^>]+>", "", body)
     assert _onboarding_state(world).status == PhaseStatus.AWAITING_SIGNOFF
 

@@ -2,9 +2,12 @@
 workspace and the portal, down to the Phase 5 data migration and the Phase 6 training, adoption
 and handoff; and that running the command again creates nothing."""
 
+from datetime import date, timedelta
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from enablement.models import (
     AdoptionAlert,
@@ -22,7 +25,15 @@ from engagements.management.commands.seed_demo import (
     OWNER_EMAIL,
     REP_EMAIL,
 )
-from engagements.models import Engagement, Firm, OutboundEmail, Stakeholder, User
+from engagements.models import (
+    Engagement,
+    Firm,
+    OutboundEmail,
+    RequestStatus,
+    SignoffRequest,
+    Stakeholder,
+    User,
+)
 from engagements.phases import Phase
 from launch.models import DuplicatePair, MigrationRun, RejectedRow, RunbookStep, SourceUpload, Wave
 from tests.conftest import signed_in
@@ -222,3 +233,19 @@ def test_the_rep_takes_their_open_module_in_the_portal(demo):
 
     assert "is completed" in done.content.decode()
     assert "2 of 2 modules completed" in page(rep, "portal_enablement", rollout.public_id)
+
+
+def test_the_demo_approver_has_one_request_due_in_two_days_and_one_overdue(demo):
+    today = date.today()
+    open_requests = {
+        r.engagement.name: r
+        for r in SignoffRequest.unscoped.filter(status=RequestStatus.OPEN).select_related(
+            "engagement"
+        )
+    }
+
+    assert sorted(open_requests) == ["APAC expansion", "EMEA team onboarding"]
+    assert open_requests["EMEA team onboarding"].due_date == today + timedelta(days=2)
+    assert open_requests["APAC expansion"].due_date < today
+    stalled = Engagement.unscoped.get(name="APAC expansion")
+    assert (timezone.now() - stalled.phase_entered_at).days >= 35

@@ -108,6 +108,7 @@ from engagements.models import (
     Client,
     EmailStatus,
     Engagement,
+    GateSettings,
     HeadcountLine,
     Invitation,
     Job,
@@ -509,6 +510,30 @@ MATRIX: list[Case] = [
         other_client_user=NOT_FOUND,
         consultant_b=NOT_FOUND,
         owner_b=(ALLOWED, (), FIRM_A_STAFF_EMAILS),
+        anonymous=LOGIN,
+    ),
+    # Sign-off rules: firm owners only, each changing only their own firm's rules.
+    *_cases(
+        "gate_settings",
+        BOTH,
+        owner=ALLOWED,
+        consultant=NOT_FOUND,
+        approver=NOT_FOUND,
+        other_client_user=NOT_FOUND,
+        consultant_b=NOT_FOUND,
+        owner_b=ALLOWED,
+        anonymous=LOGIN,
+    ),
+    # Email preferences: each person's own; staff in the workspace, clients in the portal.
+    *_workspace_list_url("notification_settings", BOTH),
+    *_cases(
+        "portal_notification_settings",
+        BOTH,
+        owner=NOT_FOUND,
+        consultant=NOT_FOUND,
+        approver=ALLOWED,
+        other_client_user=ALLOWED,
+        consultant_b=NOT_FOUND,
         anonymous=LOGIN,
     ),
     # Portal: client users only, each seeing only their own engagements.
@@ -1343,6 +1368,13 @@ def hostile_payload(world: World, url_name: str, kind: str | None = None) -> dic
     payloads = {
         "client_list": {"name": "Intruder Ltd"},
         "team": {"email": "newhire@evil.example"},
+        "gate_settings": {
+            "due_business_days": "2",
+            "reminder_days_before": "1",
+            "escalation_days_after_due": "1",
+        },
+        "notification_settings": {"wants_daily_digest": "on"},
+        "portal_notification_settings": {"wants_daily_digest": "on"},
         "engagement_create": engagement_fields,
         "engagement_edit": engagement_fields,
         "stakeholder_add": {**stakeholder_fields, "has_portal_access": "on"},
@@ -1530,6 +1562,7 @@ def _launch_payloads(world: World, kind: str) -> dict[str, dict]:
 
 TENANT_MODELS: list[type[Model]] = [
     Client,
+    GateSettings,
     Engagement,
     Stakeholder,
     Invitation,
@@ -1638,10 +1671,15 @@ TENANT_MODELS: list[type[Model]] = [
 
 
 def firm_a_state(world: World) -> list:
-    """Every firm A row of every tenant table, for before/after comparison."""
+    """Every firm A row of every tenant table, and its people's own preferences, for
+    before/after comparison."""
+    preferences = User.objects.filter(membership__firm=world.firm_a).order_by("pk")
     return [
-        list(model.unscoped.filter(firm=world.firm_a).order_by("pk").values())
-        for model in TENANT_MODELS
+        *(
+            list(model.unscoped.filter(firm=world.firm_a).order_by("pk").values())
+            for model in TENANT_MODELS
+        ),
+        list(preferences.values("pk", "wants_daily_digest")),
     ]
 
 

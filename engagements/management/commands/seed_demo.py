@@ -7,9 +7,11 @@ import logging
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
+from django.utils import timezone
 
 from config.celery import app as celery_app
 from engagements import services
@@ -21,6 +23,7 @@ from engagements.models import (
     PhaseState,
     PhaseStatus,
     Role,
+    SignoffRequest,
     Stakeholder,
     StakeholderRole,
     Tool,
@@ -61,7 +64,13 @@ ENGAGEMENTS = [
     ("Partner channel pipeline", Phase.ARCHITECTURE, 75),
     ("Field sales CRM migration", Phase.LAUNCH, 140),
     ("Inside sales rollout", Phase.ENABLEMENT, 165),
+    ("APAC expansion", Phase.ONBOARDING, 45),
 ]
+# Phase 1 engagements whose charter is done and waits on Dana: one due in two days, and one
+# stalled in Phase 1 for five weeks with its request overdue, so reminders, overdue notices and
+# escalations run in `make run` and the portfolio shows a stuck gate.
+WAITING_ON_APPROVER = {"EMEA team onboarding": 2, "APAC expansion": -3}
+STALLED_SINCE_DAYS = {"APAC expansion": 35}
 
 
 class Command(BaseCommand):
@@ -148,9 +157,18 @@ class Command(BaseCommand):
                 stakeholder.user = rep
                 stakeholder.has_portal_access = True
                 stakeholder.save(update_fields=["user", "has_portal_access"])
-        self._charter(engagement, consultant, complete=phase != Phase.ONBOARDING)
+        waiting = WAITING_ON_APPROVER.get(name)
+        self._charter(
+            engagement, consultant, complete=phase != Phase.ONBOARDING or waiting is not None
+        )
         if phase != Phase.ONBOARDING:
             self._sign_off_phase_one(engagement, consultant)
+        if waiting is not None:
+            self._request_phase_one(engagement, consultant, due_in_days=waiting)
+        if name in STALLED_SINCE_DAYS:
+            Engagement.objects.filter(pk=engagement.pk).update(
+                phase_entered_at=timezone.now() - timedelta(days=STALLED_SINCE_DAYS[name])
+            )
         if phase in (Phase.DIAGNOSTIC, Phase.ARCHITECTURE):
             self._diagnostic(engagement, consultant)
         if phase == Phase.ARCHITECTURE:
@@ -376,9 +394,23 @@ class Command(BaseCommand):
         )
         signoffs.engagement_advance(engagement=engagement, actor=consultant)
 
+    def _request_phase_one(self, engagement, consultant, *, due_in_days: int) -> None:
+        request = signoffs.signoff_request_create(
+            engagement=engagement, phase=Phase.ONBOARDING, actor=consultant
+        )
+        if due_in_days >= 0:
+            request.due_date = date.today() + timedelta(days=due_in_days)
+            request.save(update_fields=["due_date"])
+            return
+        # Demo history: a request made nine days ago, and due some days ago, so it is overdue.
+        asked = timezone.now() - timedelta(days=9)
+        SignoffRequest.objects.filter(pk=request.pk).update(
+            created_at=asked, due_date=date.today() + timedelta(days=due_in_days)
+        )
+
     def _print_sign_in(self) -> None:
         self.stdout.write(
-            "\nSign in at http://127.0.0.1:8000/accounts/login/ with password "
+            f"\nSign in at {settings.SITE_URL}/accounts/login/ with password "
             f"{DEMO_PASSWORD!r} as:\n"
             f"  consultant (workspace):     {CONSULTANT_EMAIL}\n"
             f"  firm owner (workspace):     {OWNER_EMAIL}\n"

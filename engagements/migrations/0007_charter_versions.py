@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('engagements', '0004_outboundemail_attachment_and_more'),
+        ('engagements', '0006_activity_signoff_chased'),
     ]
 
     operations = [

@@ -1,0 +1,35 @@
+"""Running a periodic job over every firm's engagements, so one failure never stops the rest."""
+
+import logging
+from collections.abc import Callable, Iterable
+
+from engagements.models import Engagement, Firm
+from engagements.tenancy import tenant_scope
+
+logger = logging.getLogger(__name__)
+
+
+def each_engagement(
+    engagements: Callable[[], Iterable[Engagement]],
+    work: Callable[[Engagement], object],
+    what: str,
+) -> None:
+    """Run `work` on each engagement `engagements()` lists, firm by firm, each in its firm's
+    scope. One firm's or engagement's failure is logged and the others go on; the next
+    scheduled run tries it again."""
+    # Cross-tenant on purpose: beat has no firm; each firm's work runs inside its own scope.
+    for firm in Firm.objects.order_by("pk"):
+        with tenant_scope(firm):
+            try:
+                listed = list(engagements())
+            except Exception:
+                logger.exception("%s: listing the engagements of firm %s failed", what, firm.pk)
+                continue
+            for engagement in listed:
+                try:
+                    work(engagement)
+                except Exception:
+                    logger.exception(
+                        "%s failed for engagement %s (%s) of firm %s; the next run retries it",
+                        what, engagement.public_id, engagement.name, firm.pk,
+                    )  # fmt: skip
