@@ -190,7 +190,7 @@ def test_email_subjects_show_the_phase_name_as_written(ready, committed):
     with committed():
         request_signoff(ready)
     [email] = mails("Please review")
-    assert email.subject.endswith("Onboarding & Alignment for Xylo sales system")
+    assert "Onboarding & Alignment for Xylo sales system" in email.subject
 
 
 def test_an_approver_without_an_account_is_also_invited_to_the_portal(ready, committed):
