@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-
-from django.template.loader import render_to_string
+from typing import Any
 
 from architecture.models import Direction, Integration, ReportingItem, Stage
+from engagements.charts import Frame, LegendItem, legend, render_chart
+from engagements.charts import coord as _fmt
 from engagements.models import StakeholderRole
 
 TEMPLATE = "architecture/_diagram.svg"
@@ -55,7 +56,7 @@ PALETTE = [
 ]
 """One colour per system, in order of first appearance; a stage carries its system's colour."""
 
-ROLE_LABELS = {
+ROLE_LABELS: dict[str, str] = {
     StakeholderRole.LEADERSHIP: "Leadership",
     StakeholderRole.MANAGER: "Managers",
     StakeholderRole.REP: "Reps",
@@ -121,10 +122,6 @@ def wrap(text: str, width: float, size: float, *, bold: bool = False, lines: int
     while last and not fits(last + "…"):
         last = last[:-1]
     return [*wrapped[: lines - 1], last.rstrip(" ,·-") + "…"]
-
-
-def _fmt(number: float) -> str:
-    return f"{number:.1f}"
 
 
 @dataclass
@@ -480,7 +477,7 @@ def _layout_flows(
         )
 
     # Ports: every end on a box side, spread along it in a crossing-free order.
-    ends: dict[tuple[int, str], tuple[_End, _End]] = {}
+    ends: dict[tuple[int, str], _End] = {}
     sides: dict[tuple[str, bool], list[tuple[tuple, int, str]]] = {}
     for order, source, target, _ in known:
         crossing = source.row != target.row
@@ -651,10 +648,12 @@ def blueprint_diagram(
     stages, integrations, reporting_items = list(stages), list(integrations), list(reporting_items)
     if not stages:
         height = 140
-        context = {"chart_id": chart_id, "width": str(WIDTH), "height": str(height), "empty": True,
-                   "description": "No pipeline stages yet.", "centre_x": str(WIDTH // 2),
-                   "inner": str(INNER), "box_height": str(height - 32)}  # fmt: skip
-        return Diagram(render_to_string(TEMPLATE, context), WIDTH, height)
+        return Diagram(
+            _render(chart_id=chart_id, height=height, description="No pipeline stages yet.",
+                    empty=True, centre_x=str(WIDTH // 2), inner=str(INNER),
+                    box_height=str(height - 32)),
+            WIDTH, height,
+        )  # fmt: skip
 
     systems = _systems(stages, integrations)
     colours = {key: PALETTE[i % len(PALETTE)] for i, key in enumerate(systems)}
@@ -674,36 +673,69 @@ def blueprint_diagram(
     band_bottom = (cards_bottom if cards else band_top + 56) + 12
     height = int(band_bottom + MARGIN)
 
-    context = {
-        "chart_id": chart_id,
-        "width": str(WIDTH),
-        "height": str(height),
-        "empty": False,
-        "description": _description(stages, integrations, reporting_items),
-        "margin": str(MARGIN),
-        "margin_in": str(MARGIN + 12),
-        "inner": str(INNER),
-        "legend_x": str(WIDTH - MARGIN - 318),
-        "stages": stage_boxes,
-        "systems_heading": _fmt(systems_heading),
-        "systems": [b.texts() for b in system_boxes],
-        "flows": flows,
-        "no_flows_y": _fmt(no_flows_y),
-        "no_systems_y": _fmt(systems_heading + 20),
-        "legend_y": _fmt(systems_heading),
-        "band": {
+    svg = _render(
+        chart_id=chart_id,
+        height=height,
+        description=_description(stages, integrations, reporting_items),
+        empty=False,
+        margin=str(MARGIN),
+        margin_in=str(MARGIN + 12),
+        inner=str(INNER),
+        # The key to the arrows, right-aligned on the systems' heading line.
+        flow_legend=legend(
+            FLOW_LEGEND,
+            x=WIDTH - MARGIN,
+            y=systems_heading - 3,
+            font_size=8.5,
+            ink=MUTED,
+            align="end",
+        ),
+        stages=stage_boxes,
+        systems_heading=_fmt(systems_heading),
+        systems=[b.texts() for b in system_boxes],
+        flows=flows,
+        no_flows_y=_fmt(no_flows_y),
+        no_systems_y=_fmt(systems_heading + 20),
+        band={
             "y": _fmt(band_top),
             "h": _fmt(band_bottom - band_top),
             "heading_y": _fmt(band_top + 19),
             "empty_y": _fmt(band_top + 42),
         },
-        "cards": cards,
-        "ink": INK,
-        "muted": MUTED,
-        "faint": FAINT,
-        "no_system": NO_SYSTEM,
-    }
-    return Diagram(render_to_string(TEMPLATE, context), WIDTH, height)
+        cards=cards,
+        ink=INK,
+        muted=MUTED,
+        faint=FAINT,
+        no_system=NO_SYSTEM,
+    )
+    return Diagram(svg, WIDTH, height)
+
+
+FLOW_LEGEND = [
+    LegendItem("automated", MUTED, stroke_width=1.6, heads="end"),
+    LegendItem("manual", MUTED, dash="5 3", stroke_width=1.6, heads="end"),
+    LegendItem("two-way", MUTED, stroke_width=1.6, heads="both"),
+]
+
+
+def _render(*, chart_id: str, height: int, description: str, empty: bool, **layout: Any) -> str:
+    return render_chart(
+        TEMPLATE,
+        chart_id=chart_id,
+        css_class="blueprint-diagram",
+        title="Data-flow blueprint: pipeline stages, systems, integrations and reporting",
+        description=description,
+        frame=Frame(
+            width=WIDTH,
+            height=height,
+            left=MARGIN,
+            right=WIDTH - MARGIN,
+            top=MARGIN,
+            bottom=height - MARGIN,
+        ),
+        empty=empty,
+        **layout,
+    )
 
 
 def blueprint_svg(

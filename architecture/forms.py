@@ -22,14 +22,14 @@ def _findings(engagement: Engagement):
 class ToolDecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=Decision.choices)
     consolidate_into = forms.ModelChoiceField(
-        queryset=Tool.unscoped.none(), required=False, label="Consolidate into"
+        queryset=Tool.objects.none(), required=False, label="Consolidate into"
     )
     replaced_by = forms.ModelChoiceField(
-        queryset=Capability.unscoped.none(), required=False, label="Replaced by"
+        queryset=Capability.objects.none(), required=False, label="Replaced by"
     )
     rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
     findings = forms.ModelMultipleChoiceField(
-        queryset=Finding.unscoped.none(),
+        queryset=Finding.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
         label="Findings behind it",
@@ -56,7 +56,7 @@ class ToolDecisionForm(forms.Form):
 
 class CapabilityForm(ShapeOnlyModelForm):
     findings = forms.ModelMultipleChoiceField(
-        queryset=Finding.unscoped.none(),
+        queryset=Finding.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
         label="Gaps it closes",
@@ -97,7 +97,7 @@ class IntegrationForm(ShapeOnlyModelForm):
 
 class ReportingItemForm(ShapeOnlyModelForm):
     success_metric = forms.ModelChoiceField(
-        queryset=SuccessMetric.unscoped.none(), required=False, label="Phase 1 success metric"
+        queryset=SuccessMetric.objects.none(), required=False, label="Phase 1 success metric"
     )
 
     class Meta:
@@ -112,7 +112,7 @@ class ReportingItemForm(ShapeOnlyModelForm):
 class EvaluationForm(forms.Form):
     title = forms.CharField(max_length=200, help_text="What is being chosen, e.g. CRM platform")
     capability = forms.ModelChoiceField(
-        queryset=Capability.unscoped.none(), required=False, label="For the new capability"
+        queryset=Capability.objects.none(), required=False, label="For the new capability"
     )
 
     def __init__(self, *args, engagement: Engagement, **kwargs) -> None:
@@ -127,7 +127,7 @@ class VendorForm(forms.Form):
 
 class EvaluatorsForm(forms.Form):
     stakeholders = forms.ModelMultipleChoiceField(
-        queryset=Stakeholder.unscoped.none(), widget=forms.CheckboxSelectMultiple, required=False,
+        queryset=Stakeholder.objects.none(), widget=forms.CheckboxSelectMultiple, required=False,
         label="Client evaluators (score in the portal)",
     )  # fmt: skip
 
@@ -140,7 +140,7 @@ class EvaluatorsForm(forms.Form):
 
 class RecommendationForm(forms.Form):
     vendor = forms.ModelChoiceField(
-        queryset=Tool.unscoped.none(), required=False, label="Recommended vendor"
+        queryset=Tool.objects.none(), required=False, label="Recommended vendor"
     )
     text = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}), label="Recommendation and rationale"

@@ -1,6 +1,8 @@
 """Phase 3 — Systems Architecture: what happens to every tool, how data flows from first touch
 to renewal, and which vendor to choose, scored so the recommendation is defensible."""
 
+from __future__ import annotations
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -40,7 +42,7 @@ class ToolDecision(TenantModel):
         related_name="replaces",
     )
     rationale = models.TextField()
-    findings = models.ManyToManyField(
+    findings: models.ManyToManyField[Finding, ToolDecisionFinding] = models.ManyToManyField(
         Finding, through="ToolDecisionFinding", related_name="+", blank=True
     )
 
@@ -78,7 +80,7 @@ class Capability(TenantModel):
     is_new_tool = models.BooleanField(
         "adds a new tool", default=True, help_text="A new tool needs a completed vendor evaluation."
     )
-    findings = models.ManyToManyField(
+    findings: models.ManyToManyField[Finding, CapabilityFinding] = models.ManyToManyField(
         Finding, through="CapabilityFinding", related_name="+", blank=True
     )
 
@@ -191,7 +193,7 @@ class Evaluation(TenantModel):
     capability = models.ForeignKey(
         Capability, null=True, blank=True, on_delete=models.SET_NULL, related_name="evaluations"
     )
-    evaluators = models.ManyToManyField(
+    evaluators: models.ManyToManyField[Stakeholder, EvaluationEvaluator] = models.ManyToManyField(
         Stakeholder, through="EvaluationEvaluator", related_name="+", blank=True
     )
     recommendation = models.TextField("written recommendation", blank=True)

@@ -1,7 +1,5 @@
 """Reads of Phase 3 shared by the pages, the portal, the gate and the PDF."""
 
-import csv
-import io
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -18,6 +16,7 @@ from architecture.models import (
     Vendor,
 )
 from diagnostics.models import Finding
+from engagements.exports import csv_text
 from engagements.models import Engagement, Tool
 
 
@@ -144,16 +143,9 @@ def results_by_evaluation(evaluations: list[Evaluation]) -> dict[int, dict]:
     return {e.pk: evaluation_results(evaluation=e, data=data[e.pk]) for e in evaluations}
 
 
-def _safe_cell(value) -> str:
-    """Neutralise spreadsheet formulas: a cell starting with = + - @ is prefixed with '."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 def evaluation_csv(*, evaluation: Evaluation) -> str:
+    """The ranking as CSV, every cell neutralised by the one export helper."""
     results = evaluation_results(evaluation=evaluation)
-    out = io.StringIO()
-    writer = csv.writer(out)
     criteria = results["criteria"]
     header = (
         ["Rank", "Vendor", "Weighted total (1–5)", "Disqualified by"]
@@ -163,19 +155,18 @@ def evaluation_csv(*, evaluation: Evaluation) -> str:
         ]
         + [f"{c.name}: evaluator spread" for c in criteria]
     )
-    writer.writerow([_safe_cell(cell) for cell in header])
-    for position, row in enumerate(results["ranking"], start=1):
-        writer.writerow(
-            [_safe_cell(x) for x in [
-                position if not row["disqualified_by"] else "",
-                row["vendor"].name,
-                row["total"],
-                "; ".join(row["disqualified_by"]),
-                *[cell["mean"] for cell in row["cells"]],
-                *[cell["spread"] for cell in row["cells"]],
-            ]]
-        )  # fmt: skip
-    return out.getvalue()
+    rows = [
+        [
+            position if not row["disqualified_by"] else "",
+            row["vendor"].name,
+            row["total"],
+            "; ".join(row["disqualified_by"]),
+            *[cell["mean"] for cell in row["cells"]],
+            *[cell["spread"] for cell in row["cells"]],
+        ]
+        for position, row in enumerate(results["ranking"], start=1)
+    ]
+    return csv_text([header, *rows])
 
 
 def evaluations(*, engagement: Engagement):

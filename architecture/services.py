@@ -1,6 +1,7 @@
 """Every write of Phase 3. Artifact edits go through `phase_edit` (read-only once signed off;
 an open sign-off request goes stale when they change)."""
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from architecture.models import (
@@ -40,7 +41,7 @@ def tool_decision_save(
     actor: User,
     decision: str,
     rationale: str,
-    findings: list[Finding] = (),
+    findings: Sequence[Finding] = (),
     consolidate_into: Tool | None = None,
     replaced_by: Capability | None = None,
 ) -> ToolDecision:

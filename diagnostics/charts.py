@@ -1,9 +1,5 @@
-"""The value-vs-complexity chart of the tool assessments, as one self-contained SVG.
-
-The same string goes inline into the workspace page and into the PDF, so it carries no script,
-no external reference and only fonts WeasyPrint has (DejaVu). Geometry is computed here and
-formatted as strings, so the template never localizes a coordinate.
-"""
+"""The value-vs-complexity chart of the tool assessments, drawn in the shared chart frame
+(engagements.charts); the same string goes into the workspace page and the diagnostic report."""
 
 from __future__ import annotations
 
@@ -11,16 +7,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 
 from diagnostics.models import ToolAssessment
+from engagements.charts import Frame, Tick, coord, render_chart
 
 TEMPLATE = "diagnostics/_value_complexity_chart.svg"
 
-WIDTH = 640
-HEIGHT = 470
-# The plot rectangle inside the viewBox; the rest holds ticks and axis titles.
-LEFT, RIGHT, TOP, BOTTOM = 72, 624, 16, 410
+FRAME = Frame(width=640, height=470, left=72, right=624, top=16, bottom=410)
+LEFT, RIGHT, TOP, BOTTOM = FRAME.left, FRAME.right, FRAME.top, FRAME.bottom
 # Room inside the plot between its edge and the outermost scale point: above the top row for
 # the upper captions; below the bottom row for a full stack of labels plus the lower captions.
 PAD_X, PAD_TOP, PAD_BOTTOM = 58, 44, 88
@@ -50,13 +45,8 @@ class _Label:
     text: str
 
 
-def _fmt(number: float) -> str:
-    return f"{number:.1f}"
-
-
 def _x(complexity: float) -> float:
-    span = RIGHT - LEFT - 2 * PAD_X
-    return LEFT + PAD_X + (complexity - SCALE[0]) * span / (SCALE[-1] - SCALE[0])
+    return FRAME.x(complexity, low=SCALE[0], high=SCALE[-1], pad=PAD_X)
 
 
 def _y(value: float) -> float:
@@ -103,8 +93,8 @@ def _points(assessments: Sequence[ToolAssessment]) -> tuple[list[_Dot], list[_La
             dx = (index - (len(group) - 1) / 2) * spacing
             dots.append(
                 _Dot(
-                    x=_fmt(cx + dx),
-                    y=_fmt(cy),
+                    x=coord(cx + dx),
+                    y=coord(cy),
                     title=f"{assessment.tool.name}: value {value}, complexity {complexity}",
                 )
             )
@@ -119,14 +109,14 @@ def _points(assessments: Sequence[ToolAssessment]) -> tuple[list[_Dot], list[_La
             lines.extend(tool_lines)
         for line, text in enumerate(lines):
             labels.append(
-                _Label(x=_fmt(cx), y=_fmt(cy + LABEL_GAP + line * LINE_HEIGHT), text=text)
+                _Label(x=coord(cx), y=coord(cy + LABEL_GAP + line * LINE_HEIGHT), text=text)
             )
     return dots, labels
 
 
 def value_complexity_svg(
     assessments: Sequence[ToolAssessment], *, chart_id: str = "value-complexity"
-) -> str:
+) -> SafeString:
     """The scatter of tools by complexity (x) and value (y), with the four quadrants named.
 
     `chart_id` prefixes the element ids that `aria-labelledby` points at; pass a distinct one
@@ -135,89 +125,44 @@ def value_complexity_svg(
     assessments = list(assessments)
     dots, labels = _points(assessments)
     mid_x, mid_y = _x(MIDPOINT), _y(MIDPOINT)
-    description = (
-        "; ".join(f"{a.tool.name}: value {a.value}, complexity {a.complexity}" for a in assessments)
-        or "No tools assessed yet."
+    return render_chart(
+        TEMPLATE,
+        chart_id=chart_id,
+        css_class="value-complexity-chart",
+        title="Tools by value and complexity",
+        description=(
+            "; ".join(
+                f"{a.tool.name}: value {a.value}, complexity {a.complexity}" for a in assessments
+            )
+            or "No tools assessed yet."
+        ),
+        frame=FRAME,
+        empty=not assessments,
+        empty_message="No tools assessed yet",
+        x_ticks=[Tick(at=coord(_x(n)), label=str(n)) for n in SCALE],
+        y_ticks=[Tick(at=coord(_y(n)), label=str(n)) for n in SCALE],
+        x_title="Complexity →",
+        y_title="Value →",
+        mid={"x": coord(mid_x), "y": coord(mid_y)},
+        quadrants=_quadrants(mid_x, mid_y),
+        dots=dots,
+        labels=labels,
     )
-    context = {
-        "chart_id": chart_id,
-        "width": WIDTH,
-        "height": HEIGHT,
-        "empty": not assessments,
-        "description": description,
-        "plot": {
-            "left": LEFT,
-            "top": TOP,
-            "right": RIGHT,
-            "bottom": BOTTOM,
-            "width": RIGHT - LEFT,
-            "height": BOTTOM - TOP,
-            "centre_x": _fmt((LEFT + RIGHT) / 2),
-            "centre_y": _fmt((TOP + BOTTOM) / 2),
-            "mid_x": _fmt(mid_x),
-            "mid_y": _fmt(mid_y),
-        },
-        "quadrants": [
-            {
-                "name": "keep",
-                "fill": "#e7f2ea",
-                "ink": "#1e6b3c",
-                "caption": "Keep & build on",
-                "hint": "high value · low complexity",
-                "x": LEFT,
-                "y": TOP,
-                "w": _fmt(mid_x - LEFT),
-                "h": _fmt(mid_y - TOP),
-                "tx": LEFT + 8,
-                "ty": TOP + 16,
-                "anchor": "start",
-            },
-            {
-                "name": "simplify",
-                "fill": "#fcf1dc",
-                "ink": "#8a5300",
-                "caption": "Simplify",
-                "hint": "high value · high complexity",
-                "x": _fmt(mid_x),
-                "y": TOP,
-                "w": _fmt(RIGHT - mid_x),
-                "h": _fmt(mid_y - TOP),
-                "tx": RIGHT - 8,
-                "ty": TOP + 16,
-                "anchor": "end",
-            },
-            {
-                "name": "reconsider",
-                "fill": "#eef1f5",
-                "ink": "#4a5568",
-                "caption": "Reconsider",
-                "hint": "low value · low complexity",
-                "x": LEFT,
-                "y": _fmt(mid_y),
-                "w": _fmt(mid_x - LEFT),
-                "h": _fmt(BOTTOM - mid_y),
-                "tx": LEFT + 8,
-                "ty": BOTTOM - 20,
-                "anchor": "start",
-            },
-            {
-                "name": "retire",
-                "fill": "#fae6e3",
-                "ink": "#a3322a",
-                "caption": "Retire candidates",
-                "hint": "low value · high complexity",
-                "x": _fmt(mid_x),
-                "y": _fmt(mid_y),
-                "w": _fmt(RIGHT - mid_x),
-                "h": _fmt(BOTTOM - mid_y),
-                "tx": RIGHT - 8,
-                "ty": BOTTOM - 20,
-                "anchor": "end",
-            },
-        ],
-        "x_ticks": [{"at": _fmt(_x(n)), "label": n} for n in SCALE],
-        "y_ticks": [{"at": _fmt(_y(n)), "label": n} for n in SCALE],
-        "dots": dots,
-        "labels": labels,
-    }
-    return render_to_string(TEMPLATE, context)
+
+
+def _quadrants(mid_x: float, mid_y: float) -> list[dict[str, object]]:
+    """The four quadrants, each tinted and captioned in its corner."""
+    left = {"x": coord(LEFT), "w": coord(mid_x - LEFT), "tx": coord(LEFT + 8), "anchor": "start"}
+    right = {"x": coord(mid_x), "w": coord(RIGHT - mid_x), "tx": coord(RIGHT - 8), "anchor": "end"}
+    upper = {"y": coord(TOP), "h": coord(mid_y - TOP), "ty": TOP + 16}
+    lower = {"y": coord(mid_y), "h": coord(BOTTOM - mid_y), "ty": BOTTOM - 20}
+    return [
+        {"name": "keep", "fill": "#e7f2ea", "ink": "#1e6b3c", "caption": "Keep & build on",
+         "hint": "high value · low complexity", **left, **upper},
+        {"name": "simplify", "fill": "#fcf1dc", "ink": "#8a5300", "caption": "Simplify",
+         "hint": "high value · high complexity", **right, **upper},
+        {"name": "reconsider", "fill": "#eef1f5", "ink": "#4a5568", "caption": "Reconsider",
+         "hint": "low value · low complexity", **left, **lower},
+        {"name": "retire", "fill": "#fae6e3", "ink": "#a3322a", "caption": "Retire candidates",
+         "hint": "low value · high complexity", **right, **lower},
+    ]  # fmt: skip

@@ -21,7 +21,7 @@ class DateTimeInput(forms.DateTimeInput):
 
 class WorkshopForm(ShapeOnlyModelForm):
     attendees = forms.ModelMultipleChoiceField(
-        queryset=Stakeholder.unscoped.none(), widget=forms.CheckboxSelectMultiple, required=False
+        queryset=Stakeholder.objects.none(), widget=forms.CheckboxSelectMultiple, required=False
     )
     facilitator = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
 
@@ -55,10 +55,10 @@ class FindingForm(ShapeOnlyModelForm):
         choices=StakeholderRole.choices, widget=forms.CheckboxSelectMultiple, required=False
     )
     affected_tools = forms.ModelMultipleChoiceField(
-        queryset=Tool.unscoped.none(), widget=forms.CheckboxSelectMultiple, required=False
+        queryset=Tool.objects.none(), widget=forms.CheckboxSelectMultiple, required=False
     )
     workshop = forms.ModelChoiceField(
-        queryset=Workshop.unscoped.none(), required=False, label="Session it came from"
+        queryset=Workshop.objects.none(), required=False, label="Session it came from"
     )
 
     class Meta:
@@ -113,7 +113,7 @@ class RecommendationForm(forms.Form):
     title = forms.CharField(max_length=200)
     detail = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     findings = forms.ModelMultipleChoiceField(
-        queryset=Finding.unscoped.none(), widget=forms.CheckboxSelectMultiple,
+        queryset=Finding.objects.none(), widget=forms.CheckboxSelectMultiple,
         label="Findings behind it", required=False,
     )  # fmt: skip
 

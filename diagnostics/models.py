@@ -1,6 +1,8 @@
 """Phase 2 — Diagnostic Workshops: structured sessions, the evidence they produce, and the
 diagnostic report that turns it into "what is" and "what should be"."""
 
+from __future__ import annotations
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -57,7 +59,7 @@ class Workshop(TenantModel):
     status = models.CharField(
         max_length=20, choices=WorkshopStatus.choices, default=WorkshopStatus.PLANNED
     )
-    attendees = models.ManyToManyField(
+    attendees: models.ManyToManyField[Stakeholder, WorkshopAttendee] = models.ManyToManyField(
         Stakeholder, through="WorkshopAttendee", related_name="workshops", blank=True
     )
     notes = models.TextField(blank=True)
@@ -165,7 +167,7 @@ class Finding(TenantModel):
         Workshop, null=True, blank=True, on_delete=models.SET_NULL, related_name="findings"
     )
     affected_roles = models.JSONField(default=list, blank=True)
-    affected_tools = models.ManyToManyField(
+    affected_tools: models.ManyToManyField[Tool, FindingTool] = models.ManyToManyField(
         Tool, through="FindingTool", related_name="+", blank=True
     )
     process_view = models.CharField(
@@ -226,7 +228,9 @@ class ToolAssessment(TenantModel):
     complexity = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
-    overlaps = models.ManyToManyField(Tool, through="ToolOverlap", related_name="+", blank=True)
+    overlaps: models.ManyToManyField[Tool, ToolOverlap] = models.ManyToManyField(
+        Tool, through="ToolOverlap", related_name="+", blank=True
+    )
     active_seats = models.PositiveIntegerField(null=True, blank=True)
     notes = models.TextField(blank=True)
 
@@ -271,7 +275,7 @@ class Recommendation(TenantModel):
     )
     title = models.CharField(max_length=200)
     detail = models.TextField(blank=True)
-    findings = models.ManyToManyField(
+    findings: models.ManyToManyField[Finding, RecommendationFinding] = models.ManyToManyField(
         Finding, through="RecommendationFinding", related_name="recommendations", blank=True
     )
     position = models.PositiveSmallIntegerField(default=0)

@@ -1,5 +1,7 @@
 """Reads of Phase 2 shared by the workspace, the portal and the gate."""
 
+from typing import Any
+
 from django.db.models import Prefetch, QuerySet
 
 from diagnostics.models import (
@@ -51,10 +53,8 @@ def recommendations(*, engagement: Engagement) -> QuerySet:
     return Recommendation.objects.filter(engagement=engagement).prefetch_related("findings")
 
 
-def portal_context(engagement: Engagement, me: Stakeholder) -> dict:
-    context = {
-        "prework": prework_for(engagement=engagement, stakeholder=me),
-    }
+def portal_context(engagement: Engagement, me: Stakeholder) -> dict[str, Any]:
+    context: dict[str, Any] = {"prework": prework_for(engagement=engagement, stakeholder=me)}
     if me.is_approver:
         context.update(
             finding_groups=findings_by_category(engagement=engagement),

@@ -1,6 +1,7 @@
 """Every write of Phase 2. Artifact edits go through `phase_edit`: a signed-off diagnostic is
 read-only, and an open sign-off request goes stale when its evidence changes."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from diagnostics.models import (
@@ -103,7 +104,7 @@ def workshop_create(
     scope: str = "",
     facilitator: User | None = None,
     scheduled_at: datetime | None = None,
-    attendees: list[Stakeholder] = (),
+    attendees: Sequence[Stakeholder] = (),
 ) -> Workshop:
     """Plan a session; its capture sheet gets the library's prompts for its group."""
     with phase_edit(engagement=engagement, phase=DIAGNOSTIC, actor=actor) as locked:
@@ -220,8 +221,8 @@ def finding_create(
     severity: str,
     quote: str = "",
     workshop: Workshop | None = None,
-    affected_roles: list[str] = (),
-    affected_tools: list[Tool] = (),
+    affected_roles: Sequence[str] = (),
+    affected_tools: Sequence[Tool] = (),
     process_view: str = "actual",
 ) -> Finding:
     with phase_edit(engagement=engagement, phase=DIAGNOSTIC, actor=actor) as locked:
@@ -299,7 +300,7 @@ def tool_assessment_save(
     actor: User,
     value: int,
     complexity: int,
-    overlaps: list[Tool] = (),
+    overlaps: Sequence[Tool] = (),
     active_seats: int | None = None,
     notes: str = "",
 ) -> ToolAssessment:

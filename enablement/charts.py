@@ -1,32 +1,48 @@
-"""Adoption trend charts: one metric per chart, one line per role, one point per ISO week, as a
-self-contained SVG (no script, no external reference), for the workspace and the portal.
+"""The Phase 6 charts, drawn in the shared chart frame (engagements.charts):
 
-Geometry is computed here and formatted as strings, so the template never localizes a
-coordinate. A week with nothing measured leaves a gap in its role's line."""
+- adoption trends: one metric per chart, one line per role, one point per ISO week (a week with
+  nothing measured leaves a gap in its role's line);
+- training completion by role against the threshold, in the workspace, the portal and the
+  handoff pack.
+"""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 
+from enablement.selectors.training import DEFAULT_COMPLETION_THRESHOLD, RoleCompletion
+from engagements.charts import (
+    Frame,
+    LegendItem,
+    coord,
+    day_label,
+    legend,
+    long_day_label,
+    number_label,
+    render_chart,
+    share_axis,
+    time_ticks,
+)
 from engagements.models import StakeholderRole
 
-TEMPLATE = "enablement/_adoption_trend.svg"
-WIDTH, HEIGHT = 480, 240
-LEFT, RIGHT, TOP, BOTTOM = 48, 444, 12, 172
-MAX_X_LABELS = 5
+TREND_TEMPLATE = "enablement/_adoption_trend.svg"
+TREND_FRAME = Frame(width=480, height=240, left=48, right=444, top=12, bottom=172, font_size=13)
 # Colour-blind-safe (Okabe–Ito), with a distinct dash per role so colour is not the only cue.
-ROLE_STYLE = {
+ROLE_STYLE: dict[str, tuple[str, str]] = {
     StakeholderRole.REP: ("#0072b2", ""),
     StakeholderRole.MANAGER: ("#d55e00", "6 3"),
     StakeholderRole.OPS: ("#009e73", "2 3"),
     StakeholderRole.LEADERSHIP: ("#6a3d9a", "10 3 2 3"),
 }
 
-
-def _fmt(number: float) -> str:
-    return f"{number:.1f}"
+COMPLETION_TEMPLATE = "enablement/_completion.svg"
+LABEL_WIDTH = 110
+BAR_WIDTH = 380
+ROW_HEIGHT = 34
+MET, NOT_MET = "#1e6b3c", "#b86e00"
 
 
 def role_trend_svg(
@@ -38,22 +54,26 @@ def role_trend_svg(
     unit: str = "",
     threshold_note: str = "",
     chart_id: str,
-) -> str:
+) -> SafeString:
     """Lines of `series` (role → value per week) over `weeks`, on a 0–`top` scale."""
-    slot = (RIGHT - LEFT) / max(len(weeks) - 1, 1)
+    frame = TREND_FRAME
     values = [v for line in series.values() for v in line if v is not None]
-    top = max([top, *values]) if values else top
+    axis = share_axis(frame, max([top, *values]) if values else top, unit=unit)
 
     def x(index: int) -> float:
-        return LEFT + index * slot if len(weeks) > 1 else (LEFT + RIGHT) / 2
+        if len(weeks) == 1:
+            return (frame.left + frame.right) / 2
+        return frame.x(index, low=0, high=len(weeks) - 1)
 
-    def y(value: float) -> float:
-        return BOTTOM - value * (BOTTOM - TOP) / top
+    def shown(value: float) -> str:
+        return number_label(value, unit=unit, decimals=1)
 
-    lines = []
+    lines: list[dict[str, Any]] = []
     for role, points in series.items():
         colour, dash = ROLE_STYLE.get(role, ("#333333", ""))
-        segments, current = [], []
+        label = StakeholderRole(role).label
+        segments: list[list[str]] = []
+        current: list[str] = []
         dots = []
         for index, value in enumerate(points):
             if value is None:
@@ -61,72 +81,112 @@ def role_trend_svg(
                     segments.append(current)
                 current = []
                 continue
-            current.append(f"{_fmt(x(index))},{_fmt(y(value))}")
+            at = (coord(x(index)), coord(frame.y(value, top=axis.top)))
+            current.append(",".join(at))
             dots.append(
                 {
-                    "x": _fmt(x(index)),
-                    "y": _fmt(y(value)),
-                    "label": f"{StakeholderRole(role).label}, week of {weeks[index]:%d %b}: "
-                    f"{value:.1f}{unit}",
+                    "x": at[0],
+                    "y": at[1],
+                    "label": f"{label}, week of {day_label(weeks[index])}: {shown(value)}",
                 }
             )
         if current:
             segments.append(current)
+        latest = next((shown(v) for v in reversed(points) if v is not None), "none")
         lines.append(
             {
-                "label": StakeholderRole(role).label,
+                "label": label,
                 "colour": colour,
                 "dash": dash,
                 "segments": [" ".join(s) for s in segments],
                 "dots": dots,
+                "latest": latest,
             }
         )
-    step = max(1, -(-len(weeks) // MAX_X_LABELS))
-    shown = list(range(0, len(weeks), step))
-    # The latest week too, unless its label would crowd the one before it.
-    if shown and shown[-1] != len(weeks) - 1 and len(weeks) - 1 - shown[-1] > step / 2:
-        shown.append(len(weeks) - 1)
-    x_ticks = [{"at": _fmt(x(i)), "label": weeks[i].strftime("%d %b")} for i in shown]
-    y_ticks = [{"at": _fmt(y(top * i / 4)), "label": f"{top * i / 4:.0f}{unit}"} for i in range(5)]
     empty = not values
     description = (
         "No adoption measured in these weeks yet."
         if empty
-        else f"{title} per role over {len(weeks)} weeks, from the week of {weeks[0]:%d %b %Y}. "
-        + "; ".join(
-            f"{line['label']} latest: "
-            + next((f"{v:.1f}{unit}" for v in reversed(series[role]) if v is not None), "none")
-            for role, line in zip(series, lines, strict=True)
-        )
+        else f"{title} per role over {len(weeks)} weeks, from the week of "
+        f"{long_day_label(weeks[0])}. "
+        + "; ".join(f"{line['label']} latest: {line['latest']}" for line in lines)
         + (f". {threshold_note}" if threshold_note else "")
     )
-    legend, at = [], LEFT
-    for line in lines:
-        legend.append({**line, "x": at, "text_x": at + 26})
-        at += 26 + 8 * len(line["label"]) + 18  # about 8 units per character at 13px
-    return render_to_string(
-        TEMPLATE,
+    return render_chart(
+        TREND_TEMPLATE,
+        chart_id=chart_id,
+        css_class="adoption-chart",
+        title=f"{title} per role and week",
+        description=description,
+        frame=frame,
+        empty=empty,
+        empty_message="No usage measured in these weeks yet",
+        x_ticks=time_ticks(weeks, at=x, most=5),
+        y_ticks=axis.ticks,
+        legend=legend(
+            [
+                LegendItem(line["label"], line["colour"], dash=line["dash"], stroke_width=3)
+                for line in lines
+            ],
+            x=frame.left,
+            y=frame.bottom + 46,
+            font_size=13,
+        ),
+        lines=lines,
+    )
+
+
+def completion_chart_svg(
+    rows: list[RoleCompletion], *, chart_id: str = "completion-chart"
+) -> SafeString:
+    """Training completion by role (one bar each) against the threshold (a dashed line)."""
+    threshold = rows[0].threshold if rows else DEFAULT_COMPLETION_THRESHOLD
+    height = 10 + len(rows) * ROW_HEIGHT + 16
+    frame = Frame(
+        width=LABEL_WIDTH + BAR_WIDTH + 110,
+        height=height,
+        left=LABEL_WIDTH,
+        right=LABEL_WIDTH + BAR_WIDTH,
+        top=4,
+        bottom=height - 14,
+        font_size=13,
+    )
+
+    def x(percent: float) -> float:
+        return frame.x(percent, low=0, high=100)
+
+    bars = [
         {
-            "chart_id": chart_id,
-            "title": title,
-            "description": description,
-            "width": WIDTH,
-            "height": HEIGHT,
-            "empty": empty,
-            "lines": lines,
-            "legend": legend,
-            "x_ticks": x_ticks,
-            "y_ticks": y_ticks,
-            "plot": {
-                "left": LEFT,
-                "right": RIGHT,
-                "top": TOP,
-                "bottom": BOTTOM,
-                "width": RIGHT - LEFT,
-                "height": BOTTOM - TOP,
-                "centre_x": _fmt((LEFT + RIGHT) / 2),
-                "centre_y": _fmt((TOP + BOTTOM) / 2),
-                "legend_y": BOTTOM + 46,
-            },
+            "row": row,
+            "y": coord(10 + index * ROW_HEIGHT),
+            "text_y": coord(10 + index * ROW_HEIGHT + 15),
+            "width": coord(x(row.percent) - frame.left),
+            "value_x": coord(x(row.percent) + 6),
+            "value": number_label(row.percent, unit="%"),
+            "colour": MET if row.meets_threshold else NOT_MET,
+        }
+        for index, row in enumerate(rows)
+    ]
+    description = (
+        "; ".join(
+            f"{row.label}: {number_label(row.percent, unit='%')} ({row.completed} of "
+            f"{row.assigned} modules completed)"
+            for row in rows
+        )
+        + f". The dashed line marks the {number_label(threshold, unit='%')} required."
+    )
+    return render_chart(
+        COMPLETION_TEMPLATE,
+        chart_id=chart_id,
+        css_class="completion-chart",
+        title="Training completion by role",
+        description=description,
+        frame=frame,
+        bars=bars,
+        bar_width=coord(frame.plot_width),
+        threshold={
+            "x": coord(x(threshold)),
+            "label": f"{number_label(threshold, unit='%')} required",
+            "label_y": coord(height - 4),
         },
     )

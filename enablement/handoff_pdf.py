@@ -13,9 +13,9 @@ from typing import Any
 
 from django.utils import timezone
 
+from enablement.charts import completion_chart_svg
 from enablement.models import AccessTransfer, DocumentTransfer, OpenItem, SupportPlan
 from enablement.selectors.training import (
-    completion_chart,
     completion_summary,
     completion_threshold,
     module_list,
@@ -43,7 +43,7 @@ def handoff_pack_context(
         "training": [group for group in modules_by_role(modules) if group["modules"]],
         "module_count": len(modules),
         "completion": completion,
-        "chart": completion_chart(completion),
+        "chart": completion_chart_svg(completion),
         "threshold": completion_threshold(engagement=engagement),
         "documents": list(DocumentTransfer.objects.filter(engagement=engagement)),
         "access": list(AccessTransfer.objects.filter(engagement=engagement)),

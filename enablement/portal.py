@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from enablement.charts import completion_chart_svg
 from enablement.models import QuizAttempt, SupportPlan, TrainingAttachment
 from enablement.selectors import training as selectors
 from enablement.services import training as services
@@ -37,7 +38,7 @@ def portal_context(engagement: Engagement, me: Stakeholder) -> dict:
         "my_percent": selectors.percent(done, len(mine)),
         "my_minutes_left": sum(a.module.minutes for a in mine if not a.completed_at),
         "team_completion": completion,
-        "chart": selectors.completion_chart(completion),
+        "chart": completion_chart_svg(completion),
         "support": SupportPlan.objects.filter(engagement=engagement).first(),
     }
 

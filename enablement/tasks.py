@@ -2,13 +2,13 @@
 a service."""
 
 import logging
-from collections.abc import Callable, Iterable
 
 from celery import shared_task
 from django.db import OperationalError
 
 from enablement.services import alerts as adoption_alerts
 from enablement.services import metrics as adoption_metrics
+from engagements.beat import each_engagement
 from engagements.models import Engagement, Firm
 from engagements.tenancy import tenant_scope
 
@@ -34,7 +34,7 @@ def compute_adoption_metrics() -> None:
         adoption_metrics.metrics_compute(engagement=engagement)
         adoption_alerts.alerts_evaluate(engagement=engagement)  # nothing if no longer tracking
 
-    _each_engagement(adoption_metrics.engagements_to_compute, compute, "Adoption metrics")
+    each_engagement(adoption_metrics.engagements_to_compute, compute, "Adoption metrics")
 
 
 @shared_task(
@@ -58,33 +58,7 @@ def evaluate_adoption_alerts() -> None:
         adoption_metrics.metrics_compute(engagement=engagement)
         adoption_alerts.alerts_evaluate(engagement=engagement)  # nothing if no longer tracking
 
-    _each_engagement(engagements, evaluate, "Adoption alerts")
-
-
-def _each_engagement(
-    engagements: Callable[[], Iterable[Engagement]],
-    work: Callable[[Engagement], None],
-    what: str,
-) -> None:
-    """Run `work` on each engagement `engagements()` lists, firm by firm, each in its firm's
-    scope. One engagement's failure is logged and the others go on: its dirty weeks stay
-    marked and its alerts as they were, so the next scheduled run tries it again."""
-    # Cross-tenant on purpose: beat has no firm; each firm's work runs inside its own scope.
-    for firm in Firm.objects.order_by("pk"):
-        with tenant_scope(firm):
-            try:
-                listed = list(engagements())
-            except Exception:
-                logger.exception("%s: listing the engagements of firm %s failed", what, firm.pk)
-                continue
-            for engagement in listed:
-                try:
-                    work(engagement)
-                except Exception:
-                    logger.exception(
-                        "%s failed for engagement %s (%s) of firm %s; the next run retries it",
-                        what, engagement.public_id, engagement.name, firm.pk,
-                    )  # fmt: skip
+    each_engagement(engagements, evaluate, "Adoption alerts")
 
 
 @shared_task(

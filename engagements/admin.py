@@ -25,6 +25,7 @@ class UnscopedAdmin(admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         related = db_field.remote_field.model
         if hasattr(related, "unscoped"):
+            # Unscoped on purpose: the same platform-staff view, so choices from every firm.
             kwargs.setdefault("queryset", related.unscoped.all())
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

@@ -1,4 +1,8 @@
-"""Running a periodic job over every firm's engagements, so one failure never stops the rest."""
+"""Periodic (Celery beat) work goes firm by firm and engagement by engagement, so that one
+failure never stops the rest: the failure is logged, and the next scheduled run tries that
+engagement again (each job's services are idempotent)."""
+
+from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
@@ -15,8 +19,7 @@ def each_engagement(
     what: str,
 ) -> None:
     """Run `work` on each engagement `engagements()` lists, firm by firm, each in its firm's
-    scope. One firm's or engagement's failure is logged and the others go on; the next
-    scheduled run tries it again."""
+    scope. One engagement's failure (or one firm's listing) is logged and the others go on."""
     # Cross-tenant on purpose: beat has no firm; each firm's work runs inside its own scope.
     for firm in Firm.objects.order_by("pk"):
         with tenant_scope(firm):

@@ -4,7 +4,7 @@ was sent. A phase page shows a kind's versions by including documents/_versions.
 context of `document_section`."""
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from engagements import registry
 from engagements.access import portal_view, workspace_view
 from engagements.forms import SendDocumentForm
-from engagements.models import Engagement
+from engagements.models import Engagement, User
 from engagements.pages import document_download, engagement_or_404
 from engagements.portal import portal_engagement_or_404
 from engagements.registry import DocumentKind
@@ -50,6 +50,11 @@ def document_section(
     )
 
 
+def _actor(request: HttpRequest) -> User:
+    # workspace_view lets only signed-in staff this far.
+    return cast(User, request.user)
+
+
 def _kind_or_404(slug: str) -> DocumentKind:
     kind = registry.document_kind(slug)
     if kind is None:
@@ -74,7 +79,9 @@ def _back(kind: DocumentKind, engagement: Engagement) -> HttpResponse:
 @require_POST
 def document_render(request: HttpRequest, public_id, kind: str) -> HttpResponse:
     engagement, document = engagement_or_404(public_id), _kind_or_404(kind)
-    version = documents.document_request(kind=document, engagement=engagement, actor=request.user)
+    version = documents.document_request(
+        kind=document, engagement=engagement, actor=_actor(request)
+    )
     messages.success(request, f"Rendering {document.noun} v{version.number}…")
     return _back(document, engagement)
 
@@ -116,12 +123,12 @@ def document_send(request: HttpRequest, public_id, kind: str, version_id) -> Htt
     form = SendDocumentForm(request.POST, engagement=engagement, kind=document)
     # The form has one checkbox list, so its only error is said in a message above the page.
     if not form.is_valid():
-        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+        messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
         return _back(document, engagement)
     rows = documents.document_send(
         kind=document,
         version=version,
-        actor=request.user,
+        actor=_actor(request),
         recipients=list(form.cleaned_data["recipients"]),
     )
     people = "person" if len(rows) == 1 else "people"

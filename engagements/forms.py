@@ -44,7 +44,7 @@ class ShapeOnlyModelForm(forms.ModelForm):
                 self.add_error(name, error)
 
 
-def limit_to_engagement(form: forms.Form, engagement: Engagement, **fields) -> None:
+def limit_to_engagement(form: forms.BaseForm, engagement: Engagement, **fields) -> None:
     """Set each named choice field's queryset to the engagement's rows of the given model.
 
     Done per form instance, never at class level: the tenant scope exists only per request."""
@@ -73,7 +73,7 @@ class DateInput(forms.DateInput):
 class EngagementForm(ShapeOnlyModelForm):
     # Declared with empty querysets: building them from the model would query the scoped
     # manager at import time, when no tenant exists. __init__ sets the real ones.
-    client = forms.ModelChoiceField(queryset=Client.unscoped.none())
+    client = forms.ModelChoiceField(queryset=Client.objects.none())
     lead_consultant = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
 
     class Meta:
@@ -105,7 +105,7 @@ class StakeholderForm(ShapeOnlyModelForm):
 
 class EngagementFilterForm(forms.Form):
     client = forms.ModelChoiceField(
-        queryset=Client.unscoped.none(),
+        queryset=Client.objects.none(),
         required=False,
         empty_label="All clients",
         to_field_name="public_id",

@@ -24,7 +24,7 @@ class TenantMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         membership = _membership_of(request)
-        request.membership = membership
+        request.membership = membership  # type: ignore[attr-defined]  # read by access.membership_of
         with tenant_scope(membership.firm if membership else None):
             return self.get_response(request)
 

@@ -22,7 +22,7 @@ def engagement_or_404(public_id) -> Engagement:
     )
 
 
-def show_error(form: forms.Form, error: ApplicationError) -> None:
+def show_error(form: forms.BaseForm, error: ApplicationError) -> None:
     """Put a service's refusal on the field it names, or on the form as a whole."""
     form.add_error(error.field if error.field in form.fields else None, error.message)
 

@@ -18,6 +18,7 @@ from engagements.pages import refusal_on
 from engagements.phases import Phase
 from engagements.services import documents, signoffs
 from engagements.views import notification_settings_page
+from engagements.waiting import waiting_for_client
 
 
 def portal_engagement_or_404(request: HttpRequest, public_id) -> Engagement:
@@ -33,8 +34,12 @@ def portal_engagement_or_404(request: HttpRequest, public_id) -> Engagement:
 
 @portal_view
 def portal_home(request: HttpRequest) -> HttpResponse:
-    engagements = selectors.portal_engagement_list(membership=request.membership)
-    return render(request, "portal/home.html", {"engagements": engagements})
+    engagements = list(selectors.portal_engagement_list(membership=request.membership))
+    context = {
+        "engagements": engagements,
+        "waiting": waiting_for_client(membership=request.membership) if engagements else [],
+    }
+    return render(request, "portal/home.html", context)
 
 
 @portal_view
@@ -47,6 +52,7 @@ def portal_engagement(request: HttpRequest, public_id) -> HttpResponse:
         ),
         "stakeholders": selectors.stakeholder_list(engagement=engagement),
         "activity": selectors.activity_list(engagement=engagement, client_view=True)[:20],
+        "waiting": waiting_for_client(membership=request.membership, engagement=engagement),
     }
     return render(request, "portal/engagement.html", context)
 

@@ -57,6 +57,14 @@ def spec_for(phase: str) -> PhaseSpec | None:
     return _specs.get(Phase(phase))
 
 
+def registered_spec(phase: str) -> PhaseSpec:
+    """The spec of a phase known to be registered (one the engagement has reached)."""
+    spec = spec_for(phase)
+    if spec is None:
+        raise LookupError(f"No phase app has registered {phase!r}.")
+    return spec
+
+
 def is_available(phase: str) -> bool:
     return Phase(phase) in _specs
 
@@ -83,7 +91,7 @@ class DocumentKind:
     noun: str
     """Its name in a sentence: "the {noun} is attached"."""
     phase: Phase
-    model: type
+    model: type[Any]
     """A DocumentVersion subclass with an `engagement` foreign key."""
     template: str
     """The PDF template; it extends documents/pdf/base.html."""
@@ -132,3 +140,42 @@ def document_kinds(*, phase: str | None = None) -> list[DocumentKind]:
     order = list(Phase)
     kinds = sorted(_documents.values(), key=lambda kind: order.index(kind.phase))
     return [kind for kind in kinds if phase is None or kind.phase == phase]
+
+
+# --- what waits on whom ------------------------------------------------------------------------
+
+CLIENT, STAFF = "client", "staff"
+
+
+@dataclass(frozen=True)
+class WaitingKind:
+    """One kind of item that waits on a person ("training to take", "incidents past their
+    response target"), contributed by the app that owns its data (`engagements.waiting`).
+
+    `items` is called once per page with every record in scope, so its cost never depends on how
+    many engagements or items there are: for the client audience, items(stakeholders) with the
+    signed-in user's portal stakeholder records (each with its engagement loaded); for the staff
+    audience, items(engagements) with the active engagements in view.
+    """
+
+    kind: str
+    label: str
+    """The heading of the group on "My work" or in the portal, e.g. "Training to take"."""
+    audience: str
+    items: Callable[..., list]
+
+
+_waiting: dict[str, WaitingKind] = {}
+
+
+def register_waiting(kind: WaitingKind) -> None:
+    _waiting[kind.kind] = kind
+
+
+def waiting_kinds(audience: str) -> list[WaitingKind]:
+    """In registration order: the gate's own kinds first, then each phase's in phase order."""
+    return [kind for kind in _waiting.values() if kind.audience == audience]
+
+
+def waiting_kind(kind: str) -> WaitingKind | None:
+    return _waiting.get(kind)

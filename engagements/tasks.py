@@ -1,9 +1,13 @@
+import logging
+
 from celery import shared_task
 
 from engagements.beat import each_engagement
 from engagements.models import Engagement, Firm, RequestStatus
-from engagements.services import documents, email_deliver, reminders
+from engagements.services import digest, documents, email_deliver, reminders
 from engagements.tenancy import tenant_scope
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -31,6 +35,21 @@ def send_signoff_reminders() -> None:
         lambda engagement: reminders.signoff_reminders_send(engagement=engagement),
         "Sign-off reminders",
     )
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def send_daily_digests() -> None:
+    """Every morning (Celery beat): each person who chose the daily digest gets one email of
+    what waits on them. Firm by firm, so one firm's failure never stops the others."""
+    # Cross-tenant on purpose: beat has no firm; each firm's digests are sent in its own scope.
+    for firm in Firm.objects.order_by("pk"):
+        with tenant_scope(firm):
+            try:
+                digest.digests_send(firm=firm)
+            except Exception:
+                logger.exception(
+                    "Daily digests of firm %s failed; tomorrow's run tries again", firm.pk
+                )
 
 
 # --- documents (engagements.registry.DocumentKind) ---------------------------------------------

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from engagements import accounts, document_pages, onboarding, portal, views
+from engagements import accounts, document_pages, onboarding, portal, views, work
 from engagements.forms import SignInForm
 
 account_patterns = [
@@ -20,6 +20,7 @@ VERSION = f"{DOCUMENT}/v/<uuid:version_id>"
 
 workspace_patterns = [
     path("", views.dashboard, name="dashboard"),
+    path("my-work/", work.my_work, name="my_work"),
     path("clients/", views.client_list, name="client_list"),
     path("team/", views.team, name="team"),
     path("settings/sign-off/", views.gate_settings, name="gate_settings"),

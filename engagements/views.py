@@ -20,6 +20,7 @@ from engagements.forms import (
 from engagements.models import Engagement, Role, Stakeholder
 from engagements.pages import refusal_on
 from engagements.services import signoffs
+from engagements.waiting import waiting_for_staff
 
 PAGE_SIZE = 20
 
@@ -128,8 +129,13 @@ def _detail_context(engagement: Engagement, request: HttpRequest, **extra) -> di
 @workspace_view
 def engagement_detail(request: HttpRequest, public_id) -> HttpResponse:
     engagement = _engagement(public_id)
+    waiting = waiting_for_staff(
+        user=request.user, membership=request.membership, engagement=engagement
+    )
     return render(
-        request, "engagements/engagement_detail.html", _detail_context(engagement, request)
+        request,
+        "engagements/engagement_detail.html",
+        _detail_context(engagement, request, waiting=waiting),
     )
 
 

@@ -7,7 +7,9 @@ class LaunchConfig(AppConfig):
 
     def ready(self) -> None:
         from engagements import registry
-        from launch import documents, gate
+        from launch import documents, gate, waiting
 
         registry.register(gate.SPEC)
+        for kind in waiting.KINDS:
+            registry.register_waiting(kind)
         registry.register_document(documents.LAUNCH_PLAN)

@@ -1,87 +1,79 @@
-"""The hypercare trend chart: incidents opened against resolved per day, as one self-contained
-SVG (no script, no external reference).
-
-Geometry is computed here and formatted as strings, so the template never localizes a
-coordinate."""
+"""The hypercare trend chart: incidents opened against resolved per day, drawn in the shared
+chart frame (engagements.charts)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
 
-from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+
+from engagements.charts import (
+    Frame,
+    LegendItem,
+    coord,
+    count_axis,
+    day_label,
+    legend,
+    render_chart,
+    time_ticks,
+)
 
 TEMPLATE = "launch/_trend.svg"
-
-WIDTH, HEIGHT = 640, 280
-LEFT, RIGHT, TOP, BOTTOM = 48, 620, 20, 220
-MAX_X_LABELS = 7
-
-
-def _fmt(number: float) -> str:
-    return f"{number:.1f}"
+FRAME = Frame(width=640, height=280, left=48, right=620, top=20, bottom=220)
+OPENED, RESOLVED = "#a3322a", "#1e6b3c"
+LEGEND = [
+    LegendItem("Opened", OPENED, kind="swatch"),
+    LegendItem("Resolved", RESOLVED, kind="swatch"),
+]
 
 
-def incident_trend_svg(days: Sequence[tuple[date, int, int]], *, chart_id: str = "trend") -> str:
+def incident_trend_svg(
+    days: Sequence[tuple[date, int, int]], *, chart_id: str = "trend"
+) -> SafeString:
     """Bars of incidents opened and resolved for each (day, opened, resolved), oldest first."""
     days = list(days)
-    top_value = max([1, *(max(opened, resolved) for _, opened, resolved in days)])
-    slot = (RIGHT - LEFT) / max(len(days), 1)
+    axis = count_axis(FRAME, max([1, *(max(opened, resolved) for _, opened, resolved in days)]))
+    slot = FRAME.plot_width / max(len(days), 1)
     bar = max(slot * 0.35, 1)
 
-    def y(value: int) -> float:
-        return BOTTOM - value * (BOTTOM - TOP) / top_value
+    def rect(x: float, value: int) -> dict[str, str]:
+        y = FRAME.y(value, top=axis.top)
+        return {"x": coord(x), "y": coord(y), "h": coord(FRAME.bottom - y)}
 
     bars = []
     for index, (day, opened, resolved) in enumerate(days):
-        x = LEFT + index * slot + slot * 0.15
+        x = FRAME.left + index * slot + slot * 0.15
         bars.append(
             {
-                "label": f"{day:%d %b}: {opened} opened, {resolved} resolved",
-                "opened": {"x": _fmt(x), "y": _fmt(y(opened)), "h": _fmt(BOTTOM - y(opened))},
-                "resolved": {
-                    "x": _fmt(x + bar),
-                    "y": _fmt(y(resolved)),
-                    "h": _fmt(BOTTOM - y(resolved)),
-                },
+                "label": f"{day_label(day)}: {opened} opened, {resolved} resolved",
+                "opened": rect(x, opened),
+                "resolved": rect(x + bar, resolved),
             }
         )
-    step = max(1, -(-len(days) // MAX_X_LABELS))  # ceiling division
-    x_ticks = [
-        {"at": _fmt(LEFT + i * slot + slot / 2), "label": day.strftime("%d %b")}
-        for i, (day, _, _) in enumerate(days)
-        if i % step == 0 or i == len(days) - 1
-    ]
-    y_step = max(1, -(-top_value // 5))
-    y_ticks = [{"at": _fmt(y(v)), "label": v} for v in range(0, top_value + 1, y_step)]
     opened_total = sum(o for _, o, _ in days)
     resolved_total = sum(r for _, _, r in days)
     empty = not opened_total and not resolved_total
-    description = (
-        "No incident was opened or resolved in this period."
-        if empty
-        else f"Over {len(days)} days, {opened_total} incidents opened and {resolved_total} "
-        "resolved."
+    return render_chart(
+        TEMPLATE,
+        chart_id=chart_id,
+        css_class="trend-chart",
+        title="Incidents opened and resolved per day",
+        description=(
+            "No incident was opened or resolved in this period."
+            if empty
+            else f"Over {len(days)} days, {opened_total} incidents opened and {resolved_total} "
+            "resolved."
+        ),
+        frame=FRAME,
+        empty=empty,
+        empty_message=f"No incidents in the last {len(days)} days",
+        x_ticks=time_ticks(
+            [day for day, _, _ in days], at=lambda i: FRAME.left + i * slot + slot / 2, most=7
+        ),
+        y_ticks=[] if empty else axis.ticks,
+        legend=legend(LEGEND, x=FRAME.left, y=FRAME.bottom + 42),
+        bar_width=coord(bar),
+        bars=bars,
+        colours={"opened": OPENED, "resolved": RESOLVED},
     )
-    context = {
-        "chart_id": chart_id,
-        "width": WIDTH,
-        "height": HEIGHT,
-        "empty": empty,
-        "description": description,
-        "bar_width": _fmt(bar),
-        "bars": bars,
-        "x_ticks": x_ticks,
-        "y_ticks": y_ticks,
-        "plot": {
-            "left": LEFT,
-            "right": RIGHT,
-            "top": TOP,
-            "bottom": BOTTOM,
-            "width": RIGHT - LEFT,
-            "height": BOTTOM - TOP,
-            "centre_x": _fmt((LEFT + RIGHT) / 2),
-            "centre_y": _fmt((TOP + BOTTOM) / 2),
-        },
-    }
-    return render_to_string(TEMPLATE, context)

@@ -95,7 +95,7 @@ class RollbackStepForm(ShapeOnlyModelForm):
 class WaveForm(ShapeOnlyModelForm):
     # Empty at class level: the tenant scope only exists per request; __init__ sets it.
     members = forms.ModelMultipleChoiceField(
-        queryset=Stakeholder.unscoped.none(),
+        queryset=Stakeholder.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="The stakeholders who move to the new system in this wave.",

@@ -181,15 +181,19 @@ def response_minutes(*, engagement: Engagement, severity: str) -> int:
     return policy.response_minutes if policy else DEFAULT_RESPONSE_MINUTES[severity]
 
 
-def incidents_escalate(*, now=None) -> int:
-    """Escalate every open incident (of the firm in scope) past its response-time target, one
-    level per missed target; each level is recorded once and notified once. Returns how many."""
+def incidents_escalate(*, engagement: Engagement | None = None, now=None) -> int:
+    """Escalate every open incident (of `engagement`, else of the firm in scope) past its
+    response-time target, one level per missed target; each level is recorded once and
+    notified once. Returns how many."""
     now = now or timezone.now()
     count = 0
-    policies = {(p.engagement_id, p.severity): p for p in EscalationPolicy.objects.all()}
-    for incident in Incident.objects.filter(status=IncidentStatus.OPEN).select_related(
-        "engagement"
-    ):
+    policies_of = EscalationPolicy.objects.all()
+    incidents = Incident.objects.filter(status=IncidentStatus.OPEN)
+    if engagement is not None:
+        policies_of = policies_of.filter(engagement=engagement)
+        incidents = incidents.filter(engagement=engagement)
+    policies = {(p.engagement_id, p.severity): p for p in policies_of}
+    for incident in incidents.select_related("engagement"):
         policy = policies.get((incident.engagement_id, incident.severity))
         minutes = policy.response_minutes if policy else DEFAULT_RESPONSE_MINUTES[incident.severity]
         targets = policy.escalate_to if policy else []
@@ -227,14 +231,17 @@ def _escalation_recipient(incident: Incident, targets: list[str], level: int) ->
     return chain[level - 1] if level - 1 < len(chain) else None
 
 
-def communications_send_due(*, now=None) -> int:
-    """Send each planned email communication whose time has come to the stakeholders of its
-    audience roles, once; returns how many were sent."""
+def communications_send_due(*, engagement: Engagement | None = None, now=None) -> int:
+    """Send each planned email communication (of `engagement`, else of the firm in scope)
+    whose time has come to the stakeholders of its audience roles, once; returns how many
+    were sent."""
     now = now or timezone.now()
     sent = 0
     due = Communication.objects.filter(
         channel=Channel.EMAIL, sent_at__isnull=True, send_at__lte=now
     )
+    if engagement is not None:
+        due = due.filter(engagement=engagement)
     for communication in due:
         audience = Stakeholder.objects.filter(
             engagement_id=communication.engagement_id, role__in=communication.audience_roles

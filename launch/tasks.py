@@ -1,27 +1,36 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
+from django.utils import timezone
 
+from engagements.beat import each_engagement
 from engagements.models import Firm
 from engagements.tenancy import tenant_scope
-from launch import services
+from launch import selectors, services
 from launch.workbench import services as workbench
 
 
 @shared_task
 def send_due_communications() -> None:
-    """Every minute (Celery beat): send planned launch emails whose time has come, per firm."""
-    # Cross-tenant on purpose: beat has no firm; each firm's work runs inside its own scope.
-    for firm in Firm.objects.all():
-        with tenant_scope(firm):
-            services.communications_send_due()
+    """Every minute (Celery beat): send planned launch emails whose time has come, engagement
+    by engagement, so one whose mail fails does not hold back the others."""
+    now = timezone.now()
+    each_engagement(
+        lambda: selectors.engagements_with_due_communications(now=now),
+        lambda engagement: services.communications_send_due(engagement=engagement, now=now),
+        "Launch communications",
+    )
 
 
 @shared_task
 def escalate_incidents() -> None:
-    """Every minute (Celery beat): escalate incidents past their response-time target."""
-    for firm in Firm.objects.all():
-        with tenant_scope(firm):
-            services.incidents_escalate()
+    """Every minute (Celery beat): escalate incidents past their response-time target,
+    engagement by engagement."""
+    now = timezone.now()
+    each_engagement(
+        selectors.engagements_with_open_incidents,
+        lambda engagement: services.incidents_escalate(engagement=engagement, now=now),
+        "Incident escalation",
+    )
 
 
 # --- the data-migration workbench -------------------------------------------------------------

@@ -7,6 +7,8 @@ class SprintsConfig(AppConfig):
 
     def ready(self) -> None:
         from engagements import registry
-        from sprints import gate
+        from sprints import gate, waiting
 
         registry.register(gate.SPEC)
+        for kind in waiting.KINDS:
+            registry.register_waiting(kind)

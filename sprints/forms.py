@@ -24,10 +24,10 @@ class SprintForm(ShapeOnlyModelForm):
 
 class DeliverableForm(ShapeOnlyModelForm):
     # Empty at class level: the tenant scope only exists per request; __init__ sets them.
-    stage = forms.ModelChoiceField(queryset=Stage.unscoped.none(), required=False)
-    integration = forms.ModelChoiceField(queryset=Integration.unscoped.none(), required=False)
+    stage = forms.ModelChoiceField(queryset=Stage.objects.none(), required=False)
+    integration = forms.ModelChoiceField(queryset=Integration.objects.none(), required=False)
     reporting_item = forms.ModelChoiceField(
-        queryset=ReportingItem.unscoped.none(), required=False, label="Report"
+        queryset=ReportingItem.objects.none(), required=False, label="Report"
     )
 
     class Meta:
@@ -73,8 +73,8 @@ class ScenarioForm(ShapeOnlyModelForm):
 
 
 class StepForm(ShapeOnlyModelForm):
-    stage = forms.ModelChoiceField(queryset=Stage.unscoped.none(), required=False)
-    integration = forms.ModelChoiceField(queryset=Integration.unscoped.none(), required=False)
+    stage = forms.ModelChoiceField(queryset=Stage.objects.none(), required=False)
+    integration = forms.ModelChoiceField(queryset=Integration.objects.none(), required=False)
 
     class Meta:
         model = ScenarioStep
@@ -88,12 +88,12 @@ class StepForm(ShapeOnlyModelForm):
 class UatRoundForm(forms.Form):
     name = forms.CharField(max_length=120)
     participants = forms.ModelMultipleChoiceField(
-        queryset=Stakeholder.unscoped.none(),
+        queryset=Stakeholder.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         help_text="Reps and managers with portal access test in the portal.",
     )
     scenarios = forms.ModelMultipleChoiceField(
-        queryset=Scenario.unscoped.none(), widget=forms.CheckboxSelectMultiple
+        queryset=Scenario.objects.none(), widget=forms.CheckboxSelectMultiple
     )
 
     def __init__(self, *args, engagement: Engagement, **kwargs) -> None:
@@ -118,13 +118,13 @@ class TriageForm(forms.Form):
 
     triage = forms.ChoiceField(choices=ACTIONS, widget=forms.RadioSelect, label="Decision")
     sprint = forms.ModelChoiceField(
-        queryset=Sprint.unscoped.none(), required=False, to_field_name="public_id"
+        queryset=Sprint.objects.none(), required=False, to_field_name="public_id"
     )
     reason = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Why not (reporter sees it)"
     )
     duplicate_of = forms.ModelChoiceField(
-        queryset=Feedback.unscoped.none(),
+        queryset=Feedback.objects.none(),
         required=False,
         label="Duplicate of",
         to_field_name="public_id",

@@ -8,28 +8,15 @@ from sprints.models import (
     DeliverableStatus,
     Feedback,
     FeedbackSeverity,
-    RunOutcome,
     Scenario,
     Sprint,
-    TestRun,
     Triage,
 )
-
-
-def unproven_critical_scenarios(engagement: Engagement) -> list[Scenario]:
-    """Critical scenarios without a passing run started after their last change."""
-    scenarios = list(Scenario.objects.filter(engagement=engagement, is_critical=True))
-    passing = TestRun.objects.filter(scenario__in=scenarios, outcome=RunOutcome.PASSED)
-    latest = {}
-    for run in passing.values("scenario_id", "created_at"):
-        latest[run["scenario_id"]] = max(
-            latest.get(run["scenario_id"], run["created_at"]), run["created_at"]
-        )
-    return [s for s in scenarios if s.pk not in latest or latest[s.pk] < s.changed_at]
+from sprints.selectors import unproven_critical_scenarios
 
 
 def readiness(engagement: Engagement) -> list[Check]:
-    unproven = unproven_critical_scenarios(engagement)
+    unproven = unproven_critical_scenarios(engagement=engagement)
     has_critical = Scenario.objects.filter(engagement=engagement, is_critical=True).exists()
     blockers = Feedback.objects.filter(
         engagement=engagement, severity=FeedbackSeverity.BLOCKER, triage=Triage.OPEN

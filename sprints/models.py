@@ -1,6 +1,8 @@
 """Phase 4 — Build, Test & Optimize: sprints with deliverables and check-ins, end-to-end workflow
 scenarios and their test runs, and user acceptance testing by the client's own people."""
 
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models
 
@@ -147,8 +149,12 @@ class ScenarioStep(TenantModel):
 class UatRound(TenantModel):
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="uat_rounds")
     name = models.CharField(max_length=120)
-    participants = models.ManyToManyField(Stakeholder, through="UatParticipant", related_name="+")
-    scenarios = models.ManyToManyField(Scenario, through="UatScenario", related_name="+")
+    participants: models.ManyToManyField[Stakeholder, UatParticipant] = models.ManyToManyField(
+        Stakeholder, through="UatParticipant", related_name="+"
+    )
+    scenarios: models.ManyToManyField[Scenario, UatScenario] = models.ManyToManyField(
+        Scenario, through="UatScenario", related_name="+"
+    )
     is_open = models.BooleanField(default=True)
 
     class Meta:

@@ -40,6 +40,7 @@ from sprints.models import (
     Triage,
     UatRound,
 )
+from sprints.selectors import RunState, scenario_run_state, scenario_run_states
 
 
 def _status(*forms) -> int:
@@ -189,28 +190,7 @@ def deliverable_move(request: HttpRequest, public_id, deliverable_id) -> HttpRes
 # --- scenarios --------------------------------------------------------------------------------
 
 
-def _run_state(engagement: Engagement) -> dict[int, dict]:
-    """Per scenario id: its latest run's outcome, and whether that run passed after the
-    scenario's last change (one query over every run of the engagement)."""
-    state: dict[int, dict] = {}
-    runs = (
-        TestRun.objects.filter(scenario__engagement=engagement)
-        .order_by("scenario_id", "-created_at", "-id")
-        .values("scenario_id", "outcome", "created_at", "scenario__changed_at")
-    )
-    for run in runs:
-        if run["scenario_id"] in state:
-            continue  # only the latest run counts
-        state[run["scenario_id"]] = {
-            "last": RunOutcome(run["outcome"]).label,
-            "outcome": run["outcome"],
-            "proven": run["outcome"] == RunOutcome.PASSED
-            and run["created_at"] >= run["scenario__changed_at"],
-        }
-    return state
-
-
-def _matrix(engagement: Engagement, state: dict[int, dict]) -> dict:
+def _matrix(engagement: Engagement, state: dict[int, RunState]) -> dict:
     """The blueprint's stages and integrations, each covered when a step of a proven scenario
     walks through it. Four queries, whatever the size."""
     steps = ScenarioStep.objects.filter(scenario__engagement=engagement).values(
@@ -221,7 +201,7 @@ def _matrix(engagement: Engagement, state: dict[int, dict]) -> dict:
     proven_stages: set[int] = set()
     proven_integrations: set[int] = set()
     for step in steps:
-        proven = state.get(step["scenario_id"], {}).get("proven", False)
+        proven = step["scenario_id"] in state and state[step["scenario_id"]].proven
         if step["stage_id"]:
             by_stage.setdefault(step["stage_id"], set()).add(step["scenario__title"])
             if proven:
@@ -262,10 +242,11 @@ def scenarios(request: HttpRequest, public_id) -> HttpResponse:
             )
             messages.success(request, f"“{created.title}” created: add its steps.")
             return redirect("scenario", engagement.public_id, created.public_id)
-    state = _run_state(engagement)
+    state = scenario_run_states(engagement=engagement)
     rows = [
-        {"scenario": s, **state.get(s.pk, {"last": "", "outcome": "", "proven": False})}
+        {"scenario": s, "last": run.last, "outcome": run.outcome, "proven": run.proven}
         for s in Scenario.objects.filter(engagement=engagement).annotate(step_count=Count("steps"))
+        for run in [state.get(s.pk, RunState())]
     ]
     context = {
         **phase_page(engagement, Phase.BUILD, "scenarios"),
@@ -325,7 +306,7 @@ def scenario(request: HttpRequest, public_id, scenario_id) -> HttpResponse:
             "stage", "integration"
         ),
         "runs": runs,
-        "state": _run_state_of(current),
+        "state": scenario_run_state(scenario=current),
         "step_form": step_form,
         "edit_form": edit_form,
     }
@@ -340,16 +321,6 @@ def _scenario_edit(current: Scenario, request: HttpRequest, data: dict) -> None:
     services.scenario_save(
         engagement=current.engagement, actor=request.user, scenario=current, **data
     )
-
-
-def _run_state_of(current: Scenario) -> dict:
-    latest = TestRun.objects.filter(scenario=current).order_by("-created_at", "-id").first()
-    return {
-        "latest": latest,
-        "proven": latest is not None
-        and latest.outcome == RunOutcome.PASSED
-        and latest.created_at >= current.changed_at,
-    }
 
 
 @workspace_view

@@ -187,8 +187,8 @@ class UsageEvent(TenantModel):
     Record events carry how many of their object's required fields were filled.
     """
 
-    public_id = None  # never addressed in a URL; see the module docstring
-    updated_at = None  # events are never edited
+    public_id = None  # type: ignore[assignment]  # never addressed in a URL; see the module docstring
+    updated_at = None  # type: ignore[assignment]  # events are never edited
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="+")
     stakeholder = models.ForeignKey(Stakeholder, on_delete=models.CASCADE, related_name="+")
@@ -222,7 +222,7 @@ class WeeklyMetric(TenantModel):
     measure (no record with required fields; no key feature for the role); `score` is 0–100.
     """
 
-    public_id = None  # never addressed in a URL; see the module docstring
+    public_id = None  # type: ignore[assignment]  # never addressed in a URL; see the module docstring
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="+")
     stakeholder = models.ForeignKey(Stakeholder, on_delete=models.CASCADE, related_name="+")
@@ -256,7 +256,7 @@ class DirtyWeek(TenantModel):
     run are never lost to it.
     """
 
-    public_id = None
+    public_id = None  # type: ignore[assignment]  # no public id: see the module docstring
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="+")
     week = models.DateField()

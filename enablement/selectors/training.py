@@ -272,39 +272,3 @@ def my_assignment(
 
 def attempt_list(*, assignment: TrainingAssignment) -> list[QuizAttempt]:
     return list(QuizAttempt.objects.filter(assignment=assignment))
-
-
-# --- the completion chart ----------------------------------------------------------------------
-
-CHART_LABEL_WIDTH = 110
-CHART_BAR_WIDTH = 380
-CHART_ROW_HEIGHT = 34
-
-
-def completion_chart(rows: list[RoleCompletion]) -> dict:
-    """Geometry of the completion-by-role bar chart (templates/enablement/_completion.svg),
-    drawn the same in the workspace, the portal and the handoff pack."""
-    threshold = rows[0].threshold if rows else DEFAULT_COMPLETION_THRESHOLD
-    scale = CHART_BAR_WIDTH / 100
-    bars = [
-        {
-            "row": row,
-            "y": 10 + index * CHART_ROW_HEIGHT,
-            "text_y": 10 + index * CHART_ROW_HEIGHT + 15,
-            "width": round(row.percent * scale, 1),
-            "value_x": CHART_LABEL_WIDTH + round(row.percent * scale, 1) + 6,
-        }
-        for index, row in enumerate(rows)
-    ]
-    height = 10 + len(rows) * CHART_ROW_HEIGHT + 16
-    return {
-        "bars": bars,
-        "width": CHART_LABEL_WIDTH + CHART_BAR_WIDTH + 110,
-        "height": height,
-        "label_width": CHART_LABEL_WIDTH,
-        "bar_width": CHART_BAR_WIDTH,
-        "bar_end": CHART_LABEL_WIDTH + CHART_BAR_WIDTH,
-        "threshold": threshold,
-        "threshold_x": CHART_LABEL_WIDTH + round(threshold * scale, 1),
-        "axis_y": height - 4,
-    }

@@ -38,6 +38,8 @@ def api_key_create(*, firm: Firm, actor: User, name: str) -> tuple[ApiKey, str]:
     if ApiKey.objects.filter(name__iexact=name, revoked_at__isnull=True).exists():
         raise ApplicationError(f"An active key named “{name}” already exists.", field="name")
     prefix = secrets.token_hex(4)
+    # Unscoped on purpose: a key is found by its prefix before any firm is known (see
+    # api_key_authenticate), so prefixes are unique across firms; only existence is read.
     while ApiKey.unscoped.filter(prefix=prefix).exists():  # 1 in 4 billion, but cheap to check
         prefix = secrets.token_hex(4)
     key = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
@@ -63,6 +65,8 @@ def api_key_authenticate(*, key: str) -> ApiKey | None:
     parts = key.strip().split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         return None
+    # Unscoped on purpose: the key is where the API request's tenant comes from; the row found
+    # by its public prefix counts only once the secret's digest matches below.
     row = ApiKey.unscoped.select_related("firm").filter(prefix=parts[1]).first()
     if row is None or not hmac.compare_digest(row.digest, _digest(key.strip())):
         return None
@@ -70,6 +74,7 @@ def api_key_authenticate(*, key: str) -> ApiKey | None:
         return None
     now = timezone.now()
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+        # Unscoped on purpose: still no firm in scope; the row is the one the key just proved.
         ApiKey.unscoped.filter(pk=row.pk).update(last_used_at=now)
         row.last_used_at = now
     return row

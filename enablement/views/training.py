@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from enablement.charts import completion_chart_svg
 from enablement.forms.training import (
     AssignForm,
     AttachmentForm,
@@ -58,7 +59,7 @@ def _training_context(engagement: Engagement, forms: dict | None = None) -> dict
             if s.key not in added
         ],
         "completion": completion,
-        "chart": selectors.completion_chart(completion),
+        "chart": completion_chart_svg(completion),
         "threshold": settings_row.completion_threshold,
         "module_form": forms.get("module") or ModuleForm(prefix="module"),
         "assign_form": forms.get("assign") or AssignForm(prefix="assign"),
@@ -393,7 +394,7 @@ def training_matrix(request: HttpRequest, public_id) -> HttpResponse:
         **phase_page(engagement, ENABLEMENT, "matrix"),
         "sections": sections,
         "completion": completion,
-        "chart": selectors.completion_chart(completion),
+        "chart": completion_chart_svg(completion),
         "threshold": selectors.completion_threshold(engagement=engagement),
         "assign_form": AssignForm(prefix="assign"),
     }

@@ -11,6 +11,12 @@ class TenantManager(models.Manager):
     def get_queryset(self) -> models.QuerySet:
         return super().get_queryset().filter(firm=require_current_firm())
 
+    def none(self) -> models.QuerySet:
+        """An empty queryset, with or without a firm in scope: it reads no row, so it cannot
+        leak one. For placeholders built before any request (a form field's choices, which
+        the form replaces with the scoped queryset when it is built for a request)."""
+        return super().get_queryset().none()
+
 
 class UnscopedManager(models.Manager):
     """Every firm's rows. Only for migrations, the platform admin and cross-tenant jobs."""

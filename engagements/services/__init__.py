@@ -366,7 +366,8 @@ def invitation_for_token(*, token: str) -> Invitation:
 @transaction.atomic
 def invitation_accept(*, token: str, full_name: str, password: str) -> User:
     invitation = invitation_for_token(token=token)
-    # Lock the row so that two submissions of the same link cannot both succeed.
+    # Lock the row so that two submissions of the same link cannot both succeed. Unscoped for
+    # the reason above: the person is not signed in, and the row is the one the link proved.
     invitation = Invitation.unscoped.select_for_update().get(pk=invitation.pk)
     if invitation.is_used:
         raise ApplicationError("This invitation has already been used.")

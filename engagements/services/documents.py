@@ -77,7 +77,7 @@ def document_request(*, kind: DocumentKind, engagement: Engagement, actor: User)
     return version
 
 
-def document_retry(*, kind: DocumentKind, version: DocumentVersion) -> DocumentVersion:
+def document_retry(*, kind: DocumentKind, version: Any) -> Any:
     """Queue a failed render again. A stored or still running version is refused."""
     if version.is_ready:
         raise ApplicationError(f"{kind.label} v{version.number} is already rendered.")
@@ -88,7 +88,7 @@ def document_retry(*, kind: DocumentKind, version: DocumentVersion) -> DocumentV
     return version
 
 
-def document_render(*, kind: DocumentKind, version_id: int) -> DocumentVersion:
+def document_render(*, kind: DocumentKind, version_id: int) -> Any:
     """Render one version to PDF and store it. Safe to run again: a stored version is kept as
     it is. A failure is written to the job record, not raised."""
     from engagements.pdf import document_pdf
@@ -129,7 +129,7 @@ def document_render(*, kind: DocumentKind, version_id: int) -> DocumentVersion:
 def document_send(
     *,
     kind: DocumentKind,
-    version: DocumentVersion,
+    version: Any,
     actor: User,
     recipients: Sequence[Stakeholder],
 ) -> list[OutboundEmail]:
@@ -150,6 +150,8 @@ def document_send(
         )
     attach = version.size <= settings.REPORT_ATTACHMENT_MAX_BYTES
     spec = registry.spec_for(kind.phase)
+    if spec is None:  # a kind is registered by its phase's app, right after the phase
+        raise LookupError(f"{kind.label}: its phase has not registered.")
     link = settings.SITE_URL + reverse(spec.portal_url_name, args=[version.engagement.public_id])
     rows = []
     with phase_edit(engagement=version.engagement, phase=kind.phase, actor=actor):

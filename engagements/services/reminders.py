@@ -41,22 +41,23 @@ class Notice:
     kind: str
     request: SignoffRequest
     approver: Stakeholder
+    due: date
 
 
 def notices_due(*, request: SignoffRequest, rules: GateSettings, today: date) -> list[Notice]:
     """The notices `request` calls for today, for each approver who has not decided on it."""
-    if request.status != RequestStatus.OPEN or request.due_date is None:
+    due = request.due_date
+    if request.status != RequestStatus.OPEN or due is None:
         return []
-    kinds = _kinds_due(request, rules, today)
+    kinds = _kinds_due(request, due, rules, today)
     if not kinds:
         return []
     _, digest = gates.live_snapshot(engagement=request.engagement, phase=request.phase)
     late = gates.undecided_approvers(request=request, digest=digest)
-    return [Notice(kind, request, approver) for kind in kinds for approver in late]
+    return [Notice(kind, request, approver, due) for kind in kinds for approver in late]
 
 
-def _kinds_due(request: SignoffRequest, rules: GateSettings, today: date) -> list[str]:
-    due = request.due_date
+def _kinds_due(request: SignoffRequest, due: date, rules: GateSettings, today: date) -> list[str]:
     kinds = []
     reminder_from = due - timedelta(days=rules.reminder_days_before)
     # A request made inside the reminder window was just announced: no reminder on top of it.
@@ -136,7 +137,7 @@ def _queue(notice: Notice, *, to: str, name: str, link: str, template: str) -> i
                 "approver": notice.approver,
                 "recipient_name": name,
                 "link": link,
-                "days_late": (timezone.localdate() - request.due_date).days,
+                "days_late": (timezone.localdate() - notice.due).days,
             },
         )
         if created:
@@ -156,7 +157,6 @@ def _record(notice: Notice, to: str) -> None:
         engagement=request.engagement,
         actor=None,
         kind=ActivityKind.SIGNOFF_CHASED,
-        message=f"{what}: sign-off of {request.get_phase_display()}, due "
-        f"{request.due_date:%-d %b %Y}.",
+        message=f"{what}: sign-off of {request.get_phase_display()}, due {notice.due:%-d %b %Y}.",
         visible_to_client=False,
     )

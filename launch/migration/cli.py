@@ -14,9 +14,11 @@ import pathlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from engagements.exports import csv_writer
+
 from .dedupe import Decisions, DedupeSettings
 from .engine import REJECTED, MigrationError, MigrationResult, run_migration
-from .export import neutralise, write_rejected_csv, write_review_csv
+from .export import write_rejected_csv, write_review_csv
 from .mapping import FieldMapping, ObjectMapping, default_transforms
 from .schema import CONTACT_TARGETS, DEFAULT_SCHEMA, FieldType, TargetObject, schema_object
 from .sources import inspect_source, iter_rows
@@ -134,11 +136,11 @@ def dedupe_csv_file(
 
 def write_clusters(outcomes, path: pathlib.Path) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\r\n")
+        writer = csv_writer(handle)
         writer.writerow(("id", "cluster_id"))
         for outcome in outcomes:
             cluster = outcome.legacy_id if outcome.status == REJECTED else outcome.survivor_id
-            writer.writerow((neutralise(outcome.legacy_id), neutralise(cluster or "")))
+            writer.writerow((outcome.legacy_id, cluster or ""))
 
 
 def read_clusters(path: pathlib.Path) -> Mapping[str, str]:

@@ -876,7 +876,7 @@ def find_clusters(
             continue
         shown.add(link)
         detail: dict[str, float] = {}
-        scorer(i, j, detail)  # type: ignore[misc] - review edges exist only with a scorer
+        scorer(i, j, detail)  # type: ignore[misc]  # review edges exist only with a scorer
         clustering.review_pairs.append(
             CandidatePair(
                 left_id=ids[i],

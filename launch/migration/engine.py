@@ -572,8 +572,8 @@ def _run_object(
         object_name=target.name,
         target=target,
         mapping=mapping,
-        clean=_LazySequence(len(survivors), build_clean),  # type: ignore[arg-type]
-        outcomes=_LazySequence(rows_in, build_outcome),  # type: ignore[arg-type]
+        clean=_LazySequence(len(survivors), build_clean),
+        outcomes=_LazySequence(rows_in, build_outcome),
         rejected=tuple(rejected),
         review_pairs=clustering.review_pairs,
         reconciliation=reconciliation,

@@ -1,62 +1,39 @@
 """Files out of a run: clean import CSV per object, rejected rows with reasons, reconciliation,
 the review queue, and every row's outcome.
 
-Every CSV cell goes through `neutralise` (OWASP CSV-injection guidance), and rows come in the
-result's deterministic order, so the same run gives byte-identical files. Writers take a text
+Every CSV cell is neutralised against formula injection by the one export helper
+(`engagements.exports`, Django-free like this engine), and rows come in the result's
+deterministic order, so the same run gives byte-identical files. Writers take a text
 file object opened with newline="" (the csv module writes \\r\\n line ends itself).
 """
 
 from __future__ import annotations
 
-import csv
 import json
-import re
-from collections.abc import Iterable
 from typing import TextIO
+
+from engagements.exports import csv_writer
 
 from .engine import MigrationResult, ObjectResult
 from .schema import TargetObject
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-# A plain number ("-12.50", "+447700900123") is inert in every spreadsheet: it is not a
-# formula, and neutralising it would break negative amounts and E.164 phone numbers in the
-# importer. Anything else starting with a formula character gets the apostrophe.
-_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
 SOURCE_IDS_SEPARATOR = "|"
-
-
-def neutralise(value: str) -> str:
-    """Prefix a cell that a spreadsheet would read as a formula with an apostrophe: cells
-    starting with = + - @ tab or carriage return (OWASP), except plain numbers."""
-    if value and value.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.fullmatch(value):
-        return "'" + value
-    return value
-
-
-def _writer(fileobj: TextIO):
-    return csv.writer(fileobj, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-
-
-def _row(values: Iterable[object]) -> list[str]:
-    return [neutralise("" if value is None else str(value)) for value in values]
 
 
 def write_clean_csv(result_object: ObjectResult, target: TargetObject, fileobj: TextIO) -> int:
     """The import file for the target CRM: `legacy_id`, every target field in schema order
     (references hold the referenced survivor's legacy id), and `source_ids` (the legacy ids
     merged into the record, |-separated). Returns the number of records written."""
-    writer = _writer(fileobj)
+    writer = csv_writer(fileobj)
     names = target.field_names
-    writer.writerow(_row(("legacy_id", *names, "source_ids")))
+    writer.writerow(("legacy_id", *names, "source_ids"))
     count = 0
     for record in result_object.clean:
         writer.writerow(
-            _row(
-                (
-                    record.id,
-                    *(record.values.get(name, "") for name in names),
-                    SOURCE_IDS_SEPARATOR.join(record.source_ids),
-                )
+            (
+                record.id,
+                *(record.values.get(name, "") for name in names),
+                SOURCE_IDS_SEPARATOR.join(record.source_ids),
             )
         )
         count += 1
@@ -66,18 +43,16 @@ def write_clean_csv(result_object: ObjectResult, target: TargetObject, fileobj: 
 def write_rejected_csv(result_object: ObjectResult, fileobj: TextIO) -> int:
     """One line per rejected row: its row number, legacy id, every reason (“; ”-separated),
     then all its original values under their original column names. Returns the count."""
-    writer = _writer(fileobj)
+    writer = csv_writer(fileobj)
     columns = result_object.source_columns
-    writer.writerow(_row(("row", "legacy_id", "reasons", *columns)))
+    writer.writerow(("row", "legacy_id", "reasons", *columns))
     for item in result_object.rejected:
         writer.writerow(
-            _row(
-                (
-                    item.row,
-                    item.legacy_id,
-                    "; ".join(reason.message for reason in item.reasons),
-                    *(item.values.get(column, "") for column in columns),
-                )
+            (
+                item.row,
+                item.legacy_id,
+                "; ".join(reason.message for reason in item.reasons),
+                *(item.values.get(column, "") for column in columns),
             )
         )
     return len(result_object.rejected)
@@ -86,19 +61,17 @@ def write_rejected_csv(result_object: ObjectResult, fileobj: TextIO) -> int:
 def write_outcomes_csv(result_object: ObjectResult, fileobj: TextIO) -> int:
     """Every input row's fate: row, legacy_id, status (clean/merged/rejected), survivor_id,
     reasons. Returns the number of rows."""
-    writer = _writer(fileobj)
-    writer.writerow(_row(("row", "legacy_id", "status", "survivor_id", "reasons")))
+    writer = csv_writer(fileobj)
+    writer.writerow(("row", "legacy_id", "status", "survivor_id", "reasons"))
     count = 0
     for outcome in result_object.outcomes:
         writer.writerow(
-            _row(
-                (
-                    outcome.row,
-                    outcome.legacy_id,
-                    outcome.status,
-                    outcome.survivor_id or "",
-                    "; ".join(reason.message for reason in outcome.reasons),
-                )
+            (
+                outcome.row,
+                outcome.legacy_id,
+                outcome.status,
+                outcome.survivor_id or "",
+                "; ".join(reason.message for reason in outcome.reasons),
             )
         )
         count += 1
@@ -107,21 +80,19 @@ def write_outcomes_csv(result_object: ObjectResult, fileobj: TextIO) -> int:
 
 def write_review_csv(result_object: ObjectResult, fileobj: TextIO) -> int:
     """The review queue: left_id, right_id, score, then each compared field's similarity."""
-    writer = _writer(fileobj)
+    writer = csv_writer(fileobj)
     names = sorted({name for pair in result_object.review_pairs for name in pair.field_scores})
-    writer.writerow(_row(("left_id", "right_id", "score", *names)))
+    writer.writerow(("left_id", "right_id", "score", *names))
     for pair in result_object.review_pairs:
         writer.writerow(
-            _row(
-                (
-                    pair.left_id,
-                    pair.right_id,
-                    f"{pair.score:.4f}",
-                    *(
-                        f"{pair.field_scores[name]:.3f}" if name in pair.field_scores else ""
-                        for name in names
-                    ),
-                )
+            (
+                pair.left_id,
+                pair.right_id,
+                f"{pair.score:.4f}",
+                *(
+                    f"{pair.field_scores[name]:.3f}" if name in pair.field_scores else ""
+                    for name in names
+                ),
             )
         )
     return len(result_object.review_pairs)
@@ -167,12 +138,10 @@ def write_reconciliation(result: MigrationResult, fileobj: TextIO, *, format: st
         return
     if format != "csv":
         raise ValueError(f"unknown reconciliation format {format!r}")
-    writer = _writer(fileobj)
-    writer.writerow(_row(("object", "measure", "reason", "rows")))
+    writer = csv_writer(fileobj)
+    writer.writerow(("object", "measure", "reason", "rows"))
     for rec in result.reconciliation:
         for measure in ("rows_in", "clean", "merged", "rejected", "review_pairs"):
-            writer.writerow(_row((rec.object_name, measure, "", getattr(rec, measure))))
+            writer.writerow((rec.object_name, measure, "", getattr(rec, measure)))
         for reason in rec.by_reason:
-            writer.writerow(
-                _row((rec.object_name, "rejected_by_reason", reason.label, reason.rows))
-            )
+            writer.writerow((rec.object_name, "rejected_by_reason", reason.label, reason.rows))

@@ -37,7 +37,7 @@ import io
 import pathlib
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from xml.etree.ElementTree import ParseError
@@ -307,7 +307,7 @@ def _consistency(sample: str, delimiter: str) -> tuple[float, int]:
 
 def _csv_records(
     path: pathlib.Path, filename: str, encoding: str, delimiter: str
-) -> Iterator[tuple[int, int, list[str]]]:
+) -> Generator[tuple[int, int, list[str]]]:
     """(record number, first physical line, fields) for every record, header included; turns
     decoding and csv errors into SourceError/_DecodeFailure."""
     with path.open("r", encoding=encoding, errors="strict", newline="") as handle:
@@ -409,7 +409,7 @@ def _listing(items: list[str]) -> str:
 
 
 def _check_records(
-    records: Iterator[tuple[int, int, list[str]]], filename: str
+    records: Generator[tuple[int, int, list[str]]], filename: str
 ) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...], int]:
     try:
         first = next(records, None)
@@ -510,7 +510,7 @@ def _check_xlsx_size(path: pathlib.Path, filename: str) -> None:
             )
 
 
-def _xlsx_records(path: pathlib.Path, filename: str) -> Iterator[tuple[int, int, list[str]]]:
+def _xlsx_records(path: pathlib.Path, filename: str) -> Generator[tuple[int, int, list[str]]]:
     import openpyxl  # imported here: only XLSX sources need it
     from openpyxl.utils.exceptions import InvalidFileException
 

@@ -1,6 +1,8 @@
 """Phase 5 — Launch & Deployment: the launch plan (cutover runbook, communications, monitoring,
 rollback), the staged rollout in waves with go/no-go decisions, and hypercare incidents."""
 
+from __future__ import annotations
+
 from django.conf import settings
 from django.db import models
 
@@ -108,7 +110,7 @@ class Wave(TenantModel):
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="waves")
     position = models.PositiveSmallIntegerField(default=0)
     name = models.CharField(max_length=120)
-    members = models.ManyToManyField(
+    members: models.ManyToManyField[Stakeholder, WaveMember] = models.ManyToManyField(
         Stakeholder, through="WaveMember", related_name="+", blank=True
     )
     planned_start = models.DateField()

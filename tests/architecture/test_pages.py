@@ -533,6 +533,20 @@ def test_the_csv_export_downloads_the_ranking(as_consultant, arch, evaluation):
     assert [row[:3] for row in rows[1:]] == [["1", "Gong", "3.65"], ["2", "Chorus", "3.4"]]
 
 
+def test_the_csv_export_neutralises_a_vendor_name_starting_with_a_tab_or_carriage_return(
+    as_consultant, arch, evaluation
+):
+    # The form strips whitespace, so such a name only arrives from older data or an import:
+    # the export must hold whatever is stored.
+    Vendor.unscoped.filter(evaluation=evaluation, name="Gong").update(name="\t=1+1")
+    Vendor.unscoped.filter(evaluation=evaluation, name="Chorus").update(name="\r@SUM(A1)")
+
+    response = as_consultant.get(_url(arch, "evaluation_csv", evaluation.public_id))
+
+    rows = list(csv.reader(io.StringIO(response.content.decode(), newline="")))
+    assert sorted(row[1] for row in rows[1:]) == ["'\t=1+1", "'\r@SUM(A1)"]
+
+
 def test_the_consultant_writes_the_recommendation(as_consultant, arch, evaluation):
     gong = Vendor.unscoped.get(evaluation=evaluation, name="Gong")
 

@@ -5,7 +5,6 @@ Pure: no database. Exact Fractions throughout, so every comparison is exact."""
 import itertools
 from fractions import Fraction
 
-import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +19,6 @@ from architecture.scoring import (
     weights_with_share,
     winner,
 )
-from architecture.selectors import _safe_cell
 
 FAST = settings(
     max_examples=200,
@@ -391,34 +389,3 @@ def test_sensitivity_example():
     assert by_name["Y"].flip_share == 60
     assert winner_name(weights_with_share(criteria, "x", Fraction(39)), vendors, scores) == "B"
     assert winner_name(weights_with_share(criteria, "x", Fraction(41)), vendors, scores) == "A"
-
-
-# --- 7. CSV cells ------------------------------------------------------------------------------
-
-
-@FAST
-@given(st.one_of(st.text(), st.integers(), st.floats(allow_nan=False), st.none()))
-def test_safe_cell_neutralises_formula_starts_only(value):
-    text = "" if value is None else str(value)
-    cell = _safe_cell(value)
-    if text[:1] in ("=", "+", "-", "@"):
-        assert cell == "'" + text
-    else:
-        assert cell == text
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("=HYPERLINK(1)", "'=HYPERLINK(1)"),
-        ("+1", "'+1"),
-        ("-2", "'-2"),
-        ("@SUM(A1)", "'@SUM(A1)"),
-        ("a=b", "a=b"),
-        ("", ""),
-        (None, ""),
-        (3.75, "3.75"),
-    ],
-)
-def test_safe_cell_examples(value, expected):
-    assert _safe_cell(value) == expected

@@ -70,7 +70,7 @@ def test_the_approver_is_reminded_the_day_before_once(requested, committed):
     assert sent[0].subject.startswith("Reminder: your sign-off of Onboarding & Alignment")
     assert "Monday 14 December" in sent[0].subject
     html = sent[0].alternatives[0][0]
-    assert "/portal/engagements/" in html and "#decision" in html
+    assert "/portal/engagements/" in html and "#decide" in html
     assert chase_on("2026-12-13", committed) == []
     assert chase_on("2026-12-14", committed) == []
 

@@ -186,11 +186,19 @@ def test_a_request_freezes_the_charter_and_emails_each_approver_a_portal_link(re
     assert link in email.body
 
 
+def request_due(world):
+    return signoffs.open_request(engagement=world.engagement, phase=ONBOARDING).due_date
+
+
 def test_email_subjects_show_the_phase_name_as_written(ready, committed):
     with committed():
         request_signoff(ready)
     [email] = mails("Please review")
-    assert "Onboarding & Alignment for Xylo sales system" in email.subject
+    due = request_due(ready)
+    assert email.subject == (
+        f"Please review and sign off: Onboarding & Alignment for Xylo sales system, "
+        f"by {due.day} {due:%b}"
+    )
 
 
 def test_an_approver_without_an_account_is_also_invited_to_the_portal(ready, committed):

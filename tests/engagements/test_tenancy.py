@@ -21,6 +21,43 @@ def test_a_scoped_query_with_no_tenant_raises(db):
         list(Engagement.objects.all())
 
 
+def test_none_needs_no_tenant_and_stays_empty_whatever_is_chained(world):
+    # Placeholders (form fields' choices at import time) are built with no firm in scope.
+    empty = Engagement.objects.none()
+
+    assert list(empty) == []
+    assert list(empty.filter(name="Xylo sales system")) == []
+    with tenant_scope(world.firm_a):
+        assert Engagement.objects.none().count() == 0
+        assert Engagement.objects.count() == 2
+
+
+FORM_MODULES = [
+    "engagements.forms", "diagnostics.forms", "architecture.forms", "sprints.forms",
+    "launch.forms", "launch.workbench.forms", "enablement.forms.training",
+    "enablement.forms.adoption", "enablement.forms.handoff",
+]  # fmt: skip
+
+
+def test_every_forms_placeholder_choices_are_empty_and_need_no_tenant(db):
+    import importlib
+    import inspect
+
+    from django import forms
+
+    checked = 0
+    for module in map(importlib.import_module, FORM_MODULES):
+        for _, form_class in inspect.getmembers(module, inspect.isclass):
+            if not issubclass(form_class, forms.BaseForm):
+                continue
+            for field in form_class.base_fields.values():
+                queryset = getattr(field, "queryset", None)
+                if queryset is not None and issubclass(queryset.model, TenantModel):
+                    assert list(queryset) == [], f"{form_class.__name__}: reads rows unscoped"
+                    checked += 1
+    assert checked >= 25  # every placeholder the forms declare
+
+
 def test_the_scoped_manager_sees_only_the_active_firm(world):
     with tenant_scope(world.firm_a):
         names = set(Engagement.objects.values_list("name", flat=True))

@@ -472,6 +472,13 @@ MATRIX: list[Case] = [
         b_contains=("Beta secret deal",),
     ),
     *_workspace_list_url("client_list", BOTH),
+    # My work: what waits on the firm's staff; another firm's consultant sees only their firm's.
+    *_workspace_list_url(
+        "my_work",
+        GET,
+        owner=SEES_ITS_ENGAGEMENT,
+        consultant=SEES_ITS_ENGAGEMENT,
+    ),
     *_workspace_list_url("engagement_create", BOTH),
     # Workspace: pages of firm A's engagement and its stakeholder.
     *_workspace_object_url("engagement_detail", GET),

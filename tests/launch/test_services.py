@@ -19,6 +19,7 @@ from engagements.models import (
     PhaseStatus,
     Role,
     SignoffRequest,
+    Stakeholder,
     StakeholderRole,
 )
 from engagements.phases import Phase
@@ -550,3 +551,116 @@ def test_the_launch_jobs_command_sends_a_due_communication_once(world, capsys):
     assert sorted(m.to[0] for m in mail.outbox) == sorted(s.email for s in reps)
     assert all(m.subject == "Go-live on Monday" for m in mail.outbox)
     assert "up to date" in capsys.readouterr().out
+
+
+# --- the beat jobs go on past one engagement's failure ------------------------------------------
+
+REFUSED = {"ray.refused@xylo.example", LEAD}
+
+
+class RefusingInbox:
+    """A real SMTP server that refuses mail to the addresses in REFUSED (a full mailbox, a
+    typo in a domain) and keeps the rest."""
+
+    def __init__(self) -> None:
+        self.delivered: list[str] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in REFUSED:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.delivered.extend(envelope.rcpt_tos)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def refusing_smtp(settings):
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = RefusingInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_TIMEOUT = 10
+        yield inbox
+    finally:
+        controller.stop()
+
+
+def test_a_communication_whose_mail_is_refused_does_not_stop_the_other_engagements(
+    world, refusing_smtp, caplog
+):
+    enter_launch(world)
+    Engagement.unscoped.filter(pk__in=[world.engagement_y.pk, world.engagement_b.pk]).update(
+        current_phase=Phase.LAUNCH
+    )
+    with tenant_scope(world.firm_a):
+        Stakeholder.objects.filter(pk=world.rep_stakeholder.pk).update(
+            email="ray.refused@xylo.example"
+        )
+        a_communication(world, send_at=REPORTED, roles=["rep"])  # refused: Xylo, firm A
+        StakeholderFactory(engagement=world.engagement_y, role="rep", email="yan@yonder.example")
+        services.item_save(
+            engagement=Engagement.objects.get(pk=world.engagement_y.pk),
+            actor=world.consultant, model=Communication,
+            audience_roles=["rep"], subject="Yonder goes live", message="Monday.",
+            channel=Channel.EMAIL, send_at=REPORTED,
+        )  # fmt: skip
+    with tenant_scope(world.firm_b):
+        StakeholderFactory(
+            engagement=world.engagement_b, role="rep", email="bo@beta-client.example"
+        )
+        services.item_save(
+            engagement=Engagement.objects.get(pk=world.engagement_b.pk),
+            actor=world.consultant_b, model=Communication,
+            audience_roles=["rep"], subject="Beta goes live", message="Monday.",
+            channel=Channel.EMAIL, send_at=REPORTED,
+        )  # fmt: skip
+
+    with freeze_time(REPORTED + timedelta(minutes=1)), caplog.at_level("ERROR"):
+        tasks.send_due_communications.apply(throw=True)
+
+    assert sorted(refusing_smtp.delivered) == [
+        "bo@beta-client.example", "rep@yonder.example", "yan@yonder.example",
+    ]  # fmt: skip
+    assert "Launch communications failed for engagement" in caplog.text
+    assert "Xylo sales system" in caplog.text
+    refused = Communication.unscoped.get(engagement=world.engagement)
+    assert refused.sent_at is None  # the next run tries it again
+    assert Communication.unscoped.filter(sent_at__isnull=False).count() == 2
+
+
+def test_an_escalation_whose_mail_is_refused_does_not_stop_the_other_firms(
+    world, refusing_smtp, caplog
+):
+    enter_launch(world)
+    Engagement.unscoped.filter(pk=world.engagement_b.pk).update(
+        lead_consultant=world.consultant_b, current_phase=Phase.LAUNCH
+    )
+    with tenant_scope(world.firm_a), freeze_time(REPORTED):
+        an_incident(world)  # escalates to the lead, whose mail is refused
+    with tenant_scope(world.firm_b), freeze_time(REPORTED):
+        services.incident_report(
+            engagement=Engagement.objects.get(pk=world.engagement_b.pk),
+            reporter=world.consultant_b, title="Quotes lost", description="Since 9:00.",
+            category="data_sync", severity="sev1",
+        )  # fmt: skip
+
+    with freeze_time(REPORTED + timedelta(minutes=31)), caplog.at_level("ERROR"):
+        tasks.escalate_incidents.apply(throw=True)
+
+    assert refusing_smtp.delivered == ["charlie@beta.example"]
+    assert "Incident escalation failed for engagement" in caplog.text
+    assert "Xylo sales system" in caplog.text

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from architecture.models import Integration, Stage
-from sprints import services
+from sprints import gate, services
 from sprints.models import Deliverable, Feedback, Sprint, StepResult, TestRun, Triage
 from tests.conftest import World, signed_in
 from tests.sprints.test_services import (
@@ -236,6 +236,21 @@ def test_the_matrix_marks_a_stage_covered_only_after_a_passing_run(as_consultant
     row = qualify_row()
     assert "Covered" in row
     assert "Not covered" not in row
+
+
+def test_after_a_pass_then_a_fail_the_pages_and_the_gate_all_say_not_proven(as_consultant, build):
+    stage = Stage.objects.create(firm=build.firm_a, engagement=build.engagement, name="Qualify")
+    scenario = a_scenario(build, steps=[("Qualify the lead", "rep", stage)])
+    a_run(build, scenario, "passed")
+    a_run(build, scenario, "failed")
+
+    matrix = _visible(as_consultant.get(_url(build, "scenarios")))
+    page = _visible(as_consultant.get(_url(build, "scenario", scenario.public_id)))
+    checks = {c.label: c.passed for c in gate.readiness(build.engagement)}
+
+    assert "Not covered" in matrix
+    assert "Passed after its last change" not in page and "Latest run: Failed" in page
+    assert checks["Every critical scenario passes, after its last change."] is False
 
 
 def test_the_scenario_page_shows_its_steps_and_runs(as_consultant, build):

@@ -172,6 +172,20 @@ def test_a_critical_scenario_without_a_passing_run_holds_the_gate_until_it_passe
     assert not any(t.startswith(SCENARIO_TODO) for t in todos(build))
 
 
+def test_a_failing_run_after_a_pass_holds_the_gate_again(build):
+    # The gate and the scenario's page share one rule: the latest run after the last change
+    # must pass. An earlier pass does not outvote a later failure.
+    scenario = a_scenario(build)
+    a_run(build, scenario)
+    assert not any(t.startswith(SCENARIO_TODO) for t in todos(build))
+
+    a_run(build, scenario, "passed", "failed")
+
+    assert any(t.startswith(SCENARIO_TODO) and "Lead to close" in t for t in todos(build))
+    a_run(build, scenario)
+    assert not any(t.startswith(SCENARIO_TODO) for t in todos(build))
+
+
 def test_without_any_critical_scenario_the_gate_asks_for_one(build):
     a_scenario(build, critical=False)
 

@@ -165,10 +165,6 @@ class Command(BaseCommand):
             self._sign_off_phase_one(engagement, consultant)
         if waiting is not None:
             self._request_phase_one(engagement, consultant, due_in_days=waiting)
-        if name in STALLED_SINCE_DAYS:
-            Engagement.objects.filter(pk=engagement.pk).update(
-                phase_entered_at=timezone.now() - timedelta(days=STALLED_SINCE_DAYS[name])
-            )
         if phase in (Phase.DIAGNOSTIC, Phase.ARCHITECTURE):
             self._diagnostic(engagement, consultant)
         if phase == Phase.ARCHITECTURE:
@@ -200,6 +196,12 @@ class Command(BaseCommand):
             from enablement.demo import enablement_demo
 
             enablement_demo(engagement=engagement, actor=consultant)
+        # Demo history: the engagement reached its phase a while ago (a third of its age), or
+        # for the stalled one, five weeks ago.
+        in_phase_days = STALLED_SINCE_DAYS.get(name, max(2, days_ago // 3))
+        Engagement.objects.filter(pk=engagement.pk).update(
+            phase_entered_at=timezone.now() - timedelta(days=in_phase_days)
+        )
         return engagement
 
     def _architecture(self, engagement, consultant) -> None:

@@ -121,3 +121,26 @@ def test_a_bad_file_gets_the_engines_message(tmp_path):
             "--out",
             str(tmp_path / "c.csv"),
         )
+
+
+def test_an_id_a_spreadsheet_would_run_is_neutralised_in_the_clusters_file(tmp_path):
+    source = tmp_path / "hostile.csv"
+    source.write_text(
+        "Id,First Name,Last Name,E-mail\r\n"
+        "=HYPERLINK(1),Ann,Lee,ann@x.com\r\n"
+        "@SUM(A1),Bo,Ray,bo@x.com\r\n"
+        "-7,Cy,Orr,cy@x.com\r\n",
+        encoding="utf-8",
+        newline="",
+    )
+    out = tmp_path / "clusters.csv"
+    call_command(
+        "dedupe_csv", str(source), "--id-column", "Id",
+        "--map", "First Name:first_name", "Last Name:last_name", "E-mail:email",
+        "--out", str(out),
+    )  # fmt: skip
+    assert clusters(out) == [
+        ("'=HYPERLINK(1)", "'=HYPERLINK(1)"),
+        ("'@SUM(A1)", "'@SUM(A1)"),
+        ("-7", "-7"),  # a plain number is inert and stays importable
+    ]

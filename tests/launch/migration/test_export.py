@@ -5,12 +5,9 @@ import csv
 import io
 import json
 
-import pytest
-
 from launch.migration.dedupe import Decisions, DedupeSettings
 from launch.migration.engine import run_migration
 from launch.migration.export import (
-    neutralise,
     write_clean_csv,
     write_outcomes_csv,
     write_reconciliation,
@@ -21,27 +18,6 @@ from launch.migration.mapping import FieldMapping, ObjectMapping, default_transf
 from launch.migration.schema import DEFAULT_SCHEMA, schema_object
 
 CONTACT = schema_object(DEFAULT_SCHEMA, "contact")
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ('=HYPERLINK("http://evil")', '\'=HYPERLINK("http://evil")'),
-        ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
-        ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
-        ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
-        ("\t=1+1", "'\t=1+1"),
-        ("\r=1+1", "'\r=1+1"),
-        ("Plain text", "Plain text"),
-        ("a=b", "a=b"),
-        ("", ""),
-        # Plain numbers are inert: E.164 phones and negative amounts stay importable.
-        ("+447700900123", "+447700900123"),
-        ("-12.50", "-12.50"),
-    ],
-)
-def test_neutralise(value, expected):
-    assert neutralise(value) == expected
 
 
 def contact_mapping() -> ObjectMapping:
