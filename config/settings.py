@@ -58,6 +58,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the body: an oversized upload is refused at once (413).
+    "engagements.uploads.UploadLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -136,6 +138,20 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
+# Uploads: the largest file any form accepts (a migration export); a request whose body is
+# larger than that plus REQUEST_BODY_OVERHEAD_BYTES (the form's other fields) is refused with
+# 413 before it is read, and a streamed upload is stopped at the same limit. Set the reverse
+# proxy's limit (nginx `client_max_body_size`) to REQUEST_BODY_MAX_BYTES too.
+MIGRATION_UPLOAD_MAX_BYTES = env.int("MIGRATION_UPLOAD_MAX_BYTES", default=256 * 1024 * 1024)
+UPLOAD_MAX_BYTES = MIGRATION_UPLOAD_MAX_BYTES
+REQUEST_BODY_OVERHEAD_BYTES = 1024 * 1024
+REQUEST_BODY_MAX_BYTES = UPLOAD_MAX_BYTES + REQUEST_BODY_OVERHEAD_BYTES
+FILE_UPLOAD_HANDLERS = [
+    "engagements.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
 # Reports larger than this are linked in the email instead of attached.
 REPORT_ATTACHMENT_MAX_BYTES = env.int("REPORT_ATTACHMENT_MAX_BYTES", default=8 * 1024 * 1024)
@@ -179,9 +195,71 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
-# A task killed outright is redelivered after this; it must exceed the longest task.
-CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"visibility_timeout": 60 * 60}
+# Broker visibility timeout: a task whose worker was killed outright (no chance to reject it)
+# is redelivered only after this. It must exceed the longest task, or a slow task is handed to a
+# second worker while the first still runs it. The longest task is a migration commit run of the
+# largest accepted upload (256 MB, about 1M rows at ~3,600 rows/s: 5 minutes, 10 with storing):
+# 30 minutes leaves room, and the hard time limit below stops any task before it, so no task is
+# ever run twice at once. The cost of a long timeout — a killed worker's message waits that long
+# — is not what users see: the job watchdog re-queues a job whose heartbeat is JOB_STALE_AFTER
+# old, and the late redelivery finds the job finished and does nothing.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=30 * 60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=CELERY_VISIBILITY_TIMEOUT - 120)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int(
+    "CELERY_TASK_SOFT_TIME_LIMIT", default=CELERY_TASK_TIME_LIMIT - 60
+)
+if not 0 < CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT < CELERY_VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured(
+        "Celery limits must satisfy 0 < CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT "
+        "< CELERY_VISIBILITY_TIMEOUT (seconds)."
+    )
+# Enqueuing while Redis is down gives up after a few seconds instead of holding the request:
+# the job or email row is committed already, and the watchdog or outbox sweeper queues it later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0.2,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=3.0)
+
+# Jobs: a job in flight whose heartbeat is older than this has lost its worker (a running task
+# beats every JOB_HEARTBEAT_SECONDS from a thread, besides its progress writes). The watchdog
+# (every JOB_WATCHDOG_SECONDS) re-queues it up to JOB_MAX_REQUEUES times, and fails a job that
+# was lost with its worker JOB_MAX_LOST times.
+JOB_STALE_AFTER = env.int("JOB_STALE_AFTER", default=5 * 60)
+JOB_HEARTBEAT_SECONDS = env.float("JOB_HEARTBEAT_SECONDS", default=30.0)
+JOB_WATCHDOG_SECONDS = env.float("JOB_WATCHDOG_SECONDS", default=60.0)
+JOB_MAX_REQUEUES = env.int("JOB_MAX_REQUEUES", default=3)
+JOB_MAX_LOST = env.int("JOB_MAX_LOST", default=3)
+
+# Tasks: database errors a retry may fix are retried this many times, with backoff from 3 s
+# doubling up to TASK_DB_RETRY_BACKOFF_MAX (about 7 minutes in all).
+TASK_DB_MAX_RETRIES = env.int("TASK_DB_MAX_RETRIES", default=8)
+TASK_DB_RETRY_BACKOFF_MAX = env.int("TASK_DB_RETRY_BACKOFF_MAX", default=120)
+
+# Outbox: an email still queued after OUTBOX_GRACE_SECONDS (its task was lost, or Redis was
+# down when we tried to enqueue it) is queued again by the sweeper (every OUTBOX_SWEEP_SECONDS);
+# one left "sending" for OUTBOX_SENDING_STALE_SECONDS (its worker died mid-send; well above
+# EMAIL_TIMEOUT) is sent again with the same Message-ID. A failed attempt waits the next of
+# EMAIL_RETRY_DELAYS (seconds: 1, 5, 15, 30 minutes, then 1, 2, 4 and 8 hours, about 16 hours
+# in all) before the next; after the last the email is failed and offers a resend.
+OUTBOX_GRACE_SECONDS = env.int("OUTBOX_GRACE_SECONDS", default=120)
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=60.0)
+OUTBOX_SENDING_STALE_SECONDS = env.int("OUTBOX_SENDING_STALE_SECONDS", default=5 * 60)
+EMAIL_RETRY_DELAYS = [
+    int(seconds)
+    for seconds in env.list(
+        "EMAIL_RETRY_DELAYS", default=[60, 300, 900, 1800, 3600, 7200, 14400, 28800]
+    )
+]
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=60)
+if EMAIL_TIMEOUT >= OUTBOX_SENDING_STALE_SECONDS:
+    raise ImproperlyConfigured("EMAIL_TIMEOUT must be below OUTBOX_SENDING_STALE_SECONDS.")
 if not REDIS_URL:
+    # The embedded broker folder has no visibility timeout: a message is taken from the folder
+    # when a worker picks it up, and the watchdog and sweeper re-queue what a killed worker held.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_FOLDER),
         "data_folder_out": str(BROKER_FOLDER),
@@ -205,6 +283,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15 * 60.0,
     },
     "adoption-alerts": {"task": "enablement.tasks.evaluate_adoption_alerts", "schedule": 60 * 60.0},
+    "job-watchdog": {"task": "engagements.tasks.jobs_watchdog", "schedule": JOB_WATCHDOG_SECONDS},
+    "outbox-sweeper": {"task": "engagements.tasks.outbox_sweep", "schedule": OUTBOX_SWEEP_SECONDS},
 }
 
 REST_FRAMEWORK = {

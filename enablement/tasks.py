@@ -3,13 +3,11 @@ a service."""
 
 import logging
 
-from celery import shared_task
-from django.db import OperationalError
-
 from enablement.services import alerts as adoption_alerts
 from enablement.services import metrics as adoption_metrics
 from engagements.beat import each_engagement
 from engagements.models import Engagement, Firm
+from engagements.taskpolicy import waypoint_task
 from engagements.tenancy import tenant_scope
 
 logger = logging.getLogger(__name__)
@@ -18,13 +16,7 @@ logger = logging.getLogger(__name__)
 # --- adoption (beat jobs and the on-demand recompute) -------------------------------------------
 
 
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
-)
+@waypoint_task
 def compute_adoption_metrics() -> None:
     """Every 15 minutes (Celery beat): recompute the weeks that received usage events, per
     engagement, then its alerts if it is still tracking adoption. Safe to run twice: a week
@@ -37,13 +29,7 @@ def compute_adoption_metrics() -> None:
     each_engagement(adoption_metrics.engagements_to_compute, compute, "Adoption metrics")
 
 
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
-)
+@waypoint_task
 def evaluate_adoption_alerts() -> None:
     """Every hour (Celery beat): open and close alerts of every engagement still tracking
     adoption with metrics, so a week that ends without new events still counts (its silent
@@ -61,13 +47,7 @@ def evaluate_adoption_alerts() -> None:
     each_engagement(engagements, evaluate, "Adoption alerts")
 
 
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=5,
-)
+@waypoint_task
 def recompute_adoption(engagement_id: int, firm_id: int, job_id: int) -> None:
     """A consultant's "recompute now": the engagement's waiting weeks, then its alerts."""
     with tenant_scope(Firm.objects.get(pk=firm_id)):

@@ -1,28 +1,41 @@
-import logging
+"""Celery tasks of the engagements app: thin, on the shared policy (engagements.taskpolicy)."""
 
-from celery import shared_task
+import logging
 
 from engagements.beat import each_engagement
 from engagements.models import Engagement, Firm, RequestStatus
 from engagements.services import digest, documents, email_deliver, reminders
+from engagements.services.jobs import jobs_watchdog as _jobs_watchdog
+from engagements.services.outbox import outbox_sweep as _outbox_sweep
+from engagements.taskpolicy import waypoint_task
 from engagements.tenancy import tenant_scope
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-)
+@waypoint_task
 def deliver_email(outbound_email_id: int, firm_id: int) -> None:
+    # SMTP failures are not retried here: the row records them (retrying, with the next
+    # attempt's time) and the outbox sweeper runs the next attempt, hours of them if need be.
     firm = Firm.objects.get(pk=firm_id)
     with tenant_scope(firm):
         email_deliver(outbound_email_id=outbound_email_id)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+@waypoint_task
+def jobs_watchdog() -> None:
+    """Every JOB_WATCHDOG_SECONDS (Celery beat): re-queue or fail jobs whose worker was lost."""
+    _jobs_watchdog()
+
+
+@waypoint_task
+def outbox_sweep() -> None:
+    """Every OUTBOX_SWEEP_SECONDS (Celery beat): queue emails left queued, due to retry, or left
+    "sending" by a worker that died."""
+    _outbox_sweep()
+
+
+@waypoint_task
 def send_signoff_reminders() -> None:
     """Every 15 minutes (Celery beat): remind, tell overdue and escalate the approvers of every
     open sign-off request who have not decided. Each notice goes out once, so running again,
@@ -37,7 +50,7 @@ def send_signoff_reminders() -> None:
     )
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+@waypoint_task
 def send_daily_digests() -> None:
     """Every morning (Celery beat): each person who chose the daily digest gets one email of
     what waits on them. Firm by firm, so one firm's failure never stops the others."""
@@ -64,7 +77,7 @@ def _kind(slug: str):
     return kind
 
 
-@shared_task
+@waypoint_task
 def render_document(kind: str, version_id: int, firm_id: int) -> None:
     # Not retried automatically: a render error is usually in the data, so the page shows it
     # and the consultant retries once it is fixed.
@@ -72,7 +85,7 @@ def render_document(kind: str, version_id: int, firm_id: int) -> None:
         documents.document_render(kind=_kind(kind), version_id=version_id)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=8)
+@waypoint_task
 def deliver_document(kind: str, version_id: int, firm_id: int) -> None:
     with tenant_scope(Firm.objects.get(pk=firm_id)):
         documents.document_deliver(kind=_kind(kind), version_id=version_id)

@@ -25,6 +25,7 @@ workspace_patterns = [
     path("team/", views.team, name="team"),
     path("settings/sign-off/", views.gate_settings, name="gate_settings"),
     path("me/notifications/", views.notification_settings, name="notification_settings"),
+    path("emails/<uuid:email_id>/resend/", views.email_resend, name="email_resend"),
     path("engagements/new/", views.engagement_create, name="engagement_create"),
     path("engagements/<uuid:public_id>/", views.engagement_detail, name="engagement_detail"),
     path("engagements/<uuid:public_id>/edit/", views.engagement_edit, name="engagement_edit"),

@@ -4,10 +4,13 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from engagements import selectors, services
 from engagements.access import owner_view, workspace_view
+from engagements.errors import ApplicationError
 from engagements.forms import (
     ClientForm,
     EngagementFilterForm,
@@ -17,7 +20,7 @@ from engagements.forms import (
     NotificationSettingsForm,
     StakeholderForm,
 )
-from engagements.models import Engagement, Role, Stakeholder
+from engagements.models import Engagement, OutboundEmail, Role, Stakeholder
 from engagements.pages import refusal_on
 from engagements.services import signoffs
 from engagements.waiting import waiting_for_staff
@@ -214,6 +217,25 @@ def stakeholder_invite(request: HttpRequest, public_id, stakeholder_id) -> HttpR
     services.stakeholder_invite(stakeholder=stakeholder, actor=request.user)
     messages.success(request, f"Portal invitation sent to {stakeholder.email}.")
     return redirect("engagement_detail", engagement.public_id)
+
+
+@workspace_view
+@require_POST
+def email_resend(request: HttpRequest, email_id) -> HttpResponse:
+    """Send a failed email again (a delivery row's resend button), then back to its page."""
+    email = get_object_or_404(OutboundEmail, public_id=email_id)
+    try:
+        services.email_resend(email=email, actor=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Sending to {email.to} again.")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("dashboard")
+    return redirect(back)
 
 
 @owner_view

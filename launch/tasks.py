@@ -1,15 +1,14 @@
-from celery import shared_task
-from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from engagements.beat import each_engagement
 from engagements.models import Firm
+from engagements.taskpolicy import waypoint_task
 from engagements.tenancy import tenant_scope
 from launch import selectors, services
 from launch.workbench import services as workbench
 
 
-@shared_task
+@waypoint_task
 def send_due_communications() -> None:
     """Every minute (Celery beat): send planned launch emails whose time has come, engagement
     by engagement, so one whose mail fails does not hold back the others."""
@@ -21,7 +20,7 @@ def send_due_communications() -> None:
     )
 
 
-@shared_task
+@waypoint_task
 def escalate_incidents() -> None:
     """Every minute (Celery beat): escalate incidents past their response-time target,
     engagement by engagement."""
@@ -34,23 +33,13 @@ def escalate_incidents() -> None:
 
 
 # --- the data-migration workbench -------------------------------------------------------------
-# Late acknowledgement: a worker killed mid-run leaves the message unacknowledged, and a worker
-# picks it up again after the broker's visibility timeout. The services guard on state (a
-# finished run or an existing dataset is left alone), so a repeat is harmless. Database errors a
-# retry may fix are retried with backoff; when the retries are used up (or anything else escapes
-# the service) `on_failure` has the service record it, so the page never shows a dead job
-# running. Problems in the data end the job in the service, with the reason shown on the page.
-# (A killed worker does not call on_failure: its message is delivered again instead.)
-
-
-WORKBENCH_TASK = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "autoretry_for": (OperationalError, InterfaceError),
-    "retry_backoff": True,
-    "retry_backoff_max": 300,
-    "max_retries": 6,
-}
+# On the shared task policy: late acknowledgement (a worker killed mid-run leaves the message
+# unacknowledged; the job watchdog re-queues the run once its heartbeat is stale), database
+# errors a retry may fix retried with backoff after closing the connection, and the job failed
+# when the task gives up. `on_failure` then has the service record it its own way (the run's
+# staging files removed, the upload refused), so the page never shows a dead job running. The
+# services guard on state (a finished run or an existing dataset is left alone), so a repeat is
+# harmless. Problems in the data end the job in the service, with the reason shown on the page.
 
 
 def _source_gave_up(task, exc, task_id, args, kwargs, einfo) -> None:
@@ -65,13 +54,13 @@ def _run_gave_up(task, exc, task_id, args, kwargs, einfo) -> None:
         workbench.run_give_up(run_id=run_id, error=exc)
 
 
-@shared_task(**WORKBENCH_TASK, on_failure=_source_gave_up)
+@waypoint_task(on_failure=_source_gave_up)
 def migration_inspect_source(upload_id: int, firm_id: int) -> None:
     with tenant_scope(Firm.objects.get(pk=firm_id)):
         workbench.source_inspect(upload_id=upload_id)
 
 
-@shared_task(**WORKBENCH_TASK, on_failure=_run_gave_up)
+@waypoint_task(on_failure=_run_gave_up)
 def migration_run(run_id: int, firm_id: int) -> None:
     with tenant_scope(Firm.objects.get(pk=firm_id)):
         workbench.run_execute(run_id=run_id)

@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, timedelta
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 
@@ -321,8 +321,8 @@ def metrics_recompute_request(*, engagement: Engagement, actor: User) -> Job:
 
     with transaction.atomic():
         job = jobs.job_create(engagement=engagement, kind=METRICS_JOB)
-        transaction.on_commit(
-            lambda: recompute_adoption.delay(engagement.pk, engagement.firm_id, job.pk)
+        jobs.job_enqueue(
+            job=job, task=recompute_adoption, args=(engagement.pk, engagement.firm_id, job.pk)
         )
     return job
 
@@ -342,6 +342,8 @@ def metrics_recompute_job(*, engagement_id: int, job_id: int) -> None:
         metrics_compute(engagement=engagement)
         jobs.job_progress(job=job, percent=80, step="Checking thresholds and alerts")
         outcome = alerts_evaluate(engagement=engagement)
+    except (OperationalError, InterfaceError):
+        raise  # the connection was lost: the task policy retries, or fails the job
     except Exception as error:
         jobs.job_fail(job=job, error=f"The recompute failed: {error}")
         raise

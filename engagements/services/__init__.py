@@ -8,11 +8,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
-from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.template.loader import render_to_string
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,17 +17,19 @@ from engagements.models import (
     ActivityEvent,
     ActivityKind,
     Client,
-    EmailStatus,
     Engagement,
     Firm,
     Invitation,
     Membership,
-    OutboundEmail,
     Role,
     SignoffDecision,
     Stakeholder,
     User,
 )
+from engagements.services.outbox import email_deliver as email_deliver
+from engagements.services.outbox import email_queue as email_queue
+from engagements.services.outbox import email_resend as email_resend
+from engagements.services.outbox import email_write as email_write
 from engagements.tenancy import tenant_scope
 
 # --- activity -------------------------------------------------------------------------------
@@ -410,87 +408,3 @@ def user_notifications_update(*, user: User, wants_daily_digest: bool) -> User:
     user.wants_daily_digest = wants_daily_digest
     user.save(update_fields=["wants_daily_digest"])
     return user
-
-
-# --- email -----------------------------------------------------------------------------------
-
-
-def email_write(
-    *,
-    firm: Firm,
-    dedupe_key: str,
-    to: str,
-    template: str,
-    context: dict,
-    attachment: str = "",
-    attachment_name: str = "",
-) -> tuple[OutboundEmail, bool]:
-    """Write the email's row (rendered from `template`); an existing row for the same
-    `dedupe_key` is returned instead, so one purpose gives one email. Returns (row, created)."""
-    context = {"site_url": settings.SITE_URL, **context}
-    subject = render_to_string(f"{template}_subject.txt", context).strip()
-    try:
-        with transaction.atomic():
-            email = OutboundEmail.objects.create(
-                firm=firm,
-                dedupe_key=dedupe_key,
-                to=to,
-                subject=subject,
-                body_text=render_to_string(f"{template}.txt", context),
-                body_html=render_to_string(f"{template}.html", context),
-                attachment=attachment,
-                attachment_name=attachment_name,
-            )
-    except IntegrityError:
-        return OutboundEmail.objects.get(dedupe_key=dedupe_key), False
-    return email, True
-
-
-def email_queue(
-    *, firm: Firm, dedupe_key: str, to: str, template: str, context: dict
-) -> OutboundEmail:
-    """Write the email's row now and send it after the transaction commits.
-
-    Queuing the same `dedupe_key` twice returns the first row and sends nothing more.
-    """
-    from engagements.tasks import deliver_email
-
-    email, created = email_write(
-        firm=firm, dedupe_key=dedupe_key, to=to, template=template, context=context
-    )
-    if created:
-        transaction.on_commit(lambda: deliver_email.delay(email.pk, firm.pk))
-    return email
-
-
-def email_deliver(*, outbound_email_id: int) -> OutboundEmail:
-    """Send a pending email once. Safe to call again: a sent email is left alone.
-
-    The row stays locked while sending, so two workers holding the same task cannot both send.
-    A failure is recorded and re-raised, so the task retries with backoff.
-    """
-    with transaction.atomic():
-        email = OutboundEmail.objects.select_for_update().get(pk=outbound_email_id)
-        if email.status == EmailStatus.SENT:
-            return email
-        message = EmailMultiAlternatives(subject=email.subject, body=email.body_text, to=[email.to])
-        if email.body_html:
-            message.attach_alternative(email.body_html, "text/html")
-        if email.attachment:
-            with default_storage.open(email.attachment, "rb") as attached:
-                message.attach(email.attachment_name, attached.read(), "application/pdf")
-        try:
-            message.send()
-        except OSError as error:
-            failure = error
-        else:
-            email.status = EmailStatus.SENT
-            email.sent_at = timezone.now()
-            email.attempts += 1
-            email.last_error = ""
-            email.save(update_fields=["status", "sent_at", "attempts", "last_error", "updated_at"])
-            return email
-    OutboundEmail.objects.filter(pk=email.pk).update(
-        status=EmailStatus.FAILED, attempts=F("attempts") + 1, last_error=str(failure)
-    )
-    raise failure

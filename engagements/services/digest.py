@@ -25,6 +25,7 @@ def digests_send(*, firm: Firm) -> int:
 
 
 def _digest_send(membership: Membership) -> int:
+    from engagements.taskpolicy import enqueue_on_commit
     from engagements.tasks import deliver_email
 
     items = digest_items(membership=membership)
@@ -47,7 +48,7 @@ def _digest_send(membership: Membership) -> int:
             },
         )
         if created:
-            transaction.on_commit(lambda: deliver_email.delay(email.pk, membership.firm_id))
+            enqueue_on_commit(deliver_email, (email.pk, membership.firm_id))
     return int(created)
 
 

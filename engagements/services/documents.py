@@ -23,7 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import InterfaceError, OperationalError
 from django.db.models import Q
 from django.urls import reverse
 
@@ -41,13 +41,16 @@ from engagements.registry import DocumentKind
 from engagements.services import email_deliver, email_write
 from engagements.services.jobs import (
     job_create,
+    job_enqueue,
     job_fail,
     job_progress,
     job_requeue,
+    job_retry_allowed,
     job_start,
     job_succeed,
 )
 from engagements.services.signoffs import phase_edit, signoff_refresh_staleness
+from engagements.taskpolicy import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -55,9 +58,13 @@ EMAIL_TEMPLATE = "emails/document"
 
 
 def _render_later(kind: DocumentKind, version: DocumentVersion) -> None:
+    """Remember how to render the version (the watchdog re-queues a stalled one) and queue it
+    once this transaction commits."""
     from engagements.tasks import render_document
 
-    transaction.on_commit(lambda: render_document.delay(kind.slug, version.pk, version.firm_id))
+    job_enqueue(
+        job=version.job, task=render_document, args=(kind.slug, version.pk, version.firm_id)
+    )
 
 
 def document_request(*, kind: DocumentKind, engagement: Engagement, actor: User) -> Any:
@@ -81,7 +88,7 @@ def document_retry(*, kind: DocumentKind, version: Any) -> Any:
     """Queue a failed render again. A stored or still running version is refused."""
     if version.is_ready:
         raise ApplicationError(f"{kind.label} v{version.number} is already rendered.")
-    if not version.job.is_finished:
+    if not job_retry_allowed(job=version.job):
         raise ApplicationError(f"{kind.label} v{version.number} is still rendering.")
     job_requeue(job=version.job)
     _render_later(kind, version)
@@ -112,6 +119,8 @@ def document_render(*, kind: DocumentKind, version_id: int) -> Any:
             f"v{version.number}-{uuid.uuid4().hex[:8]}.pdf",
             ContentFile(pdf),
         )
+    except (OperationalError, InterfaceError):
+        raise  # the connection was lost: the task policy retries, or fails the job
     except Exception as error:
         # The job record is what the consultant sees: it shows the error and offers a retry.
         # Rendering errors usually come from the data, so nothing retries on its own.
@@ -175,9 +184,8 @@ def document_send(
                 attachment_name=version.filename if attach else "",
             )
             rows.append(email)
-        transaction.on_commit(
-            lambda: deliver_document.delay(kind.slug, version.pk, version.firm_id)
-        )
+        # If the broker is down the rows wait, queued; the outbox sweeper sends them.
+        enqueue_on_commit(deliver_document, (kind.slug, version.pk, version.firm_id))
     return rows
 
 

@@ -120,6 +120,7 @@ def _escalation_recipients(notice: Notice) -> list[tuple[str, str, str]]:
 
 
 def _queue(notice: Notice, *, to: str, name: str, link: str, template: str) -> int:
+    from engagements.taskpolicy import enqueue_on_commit
     from engagements.tasks import deliver_email
 
     request = notice.request
@@ -142,7 +143,7 @@ def _queue(notice: Notice, *, to: str, name: str, link: str, template: str) -> i
         )
         if created:
             _record(notice, to)
-            transaction.on_commit(lambda: deliver_email.delay(email.pk, request.firm_id))
+            enqueue_on_commit(deliver_email, (email.pk, request.firm_id))
     return int(created)
 
 

@@ -23,22 +23,28 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
-from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import DatabaseError, InterfaceError, OperationalError, transaction
-from django.db.models import F
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.utils import timezone
 
 from engagements.errors import ApplicationError
 from engagements.models import Engagement, Job, JobStatus, User
 from engagements.phases import Phase
 from engagements.services import activity_record
-from engagements.services.jobs import job_create, job_fail, job_progress, job_start, job_succeed
+from engagements.services.jobs import (
+    JobAbandoned,
+    job_create,
+    job_enqueue,
+    job_fail,
+    job_progress,
+    job_start,
+    job_succeed,
+)
 from engagements.services.signoffs import phase_edit
 from engagements.uploads import upload_name
 from launch.migration.mapping import FieldMapping, ObjectMapping, mapping_problems
@@ -72,9 +78,6 @@ INLINE_INSPECT_BYTES = 5 * 1024 * 1024
 UPLOAD_MAX_BYTES = getattr(settings, "MIGRATION_UPLOAD_MAX_BYTES", 256 * 1024 * 1024)
 UPLOAD_EXTENSIONS = (".csv", ".txt", ".tsv", ".xlsx")
 BULK = 2000
-# A run that made no progress for this long lost its worker; a new run may replace it. Longer
-# than the broker's visibility timeout, after which a killed worker's task is redelivered.
-STALE_AFTER = timedelta(hours=2)
 
 
 def _storage_folder(engagement: Engagement) -> str:
@@ -334,8 +337,10 @@ def source_upload(
             if not inline:
                 from launch import tasks
 
-                transaction.on_commit(
-                    lambda: tasks.migration_inspect_source.delay(upload.pk, locked.firm_id)
+                job_enqueue(
+                    job=upload.job,
+                    task=tasks.migration_inspect_source,
+                    args=(upload.pk, locked.firm_id),
                 )
     except BaseException:
         default_storage.delete(name)
@@ -408,6 +413,14 @@ def source_give_up(*, upload_id: int, error: BaseException) -> None:
     _source_refuse(upload, _unreadable(upload.filename))
 
 
+def source_job_failed(job: Job) -> None:
+    """The watchdog failed an inspection job (its worker was lost too often): refuse the upload
+    with the reason instead of leaving its page checking the file for ever."""
+    upload = SourceUpload.objects.filter(job=job, status=SourceStatus.INSPECTING).first()
+    if upload is not None:
+        _source_refuse(upload, f"“{upload.filename}” could not be checked. {job.error}")
+
+
 # --- mappings ---------------------------------------------------------------------------------
 
 
@@ -462,13 +475,13 @@ def run_request(*, engagement: Engagement, actor: User, kind: str) -> MigrationR
             .first()
         )
         if busy is not None:
-            if busy.job.updated_at > timezone.now() - STALE_AFTER:
+            if not busy.job.is_stalled:
                 raise ApplicationError(f"{busy} is still running; wait for it to finish.")
-            # Its worker was lost and its task with it (a redelivered task would have moved
-            # it on): give up on it, so the consultant is not locked out of running again.
+            # No heartbeat for JOB_STALE_AFTER: its worker was lost (the watchdog would re-queue
+            # or fail it shortly). Give up on it, so the consultant is not locked out.
             job_fail(
                 job=busy.job,
-                error="Stopped: no progress for hours; the worker running it was lost.",
+                error="Stopped: no heartbeat for minutes; the worker running it was lost.",
             )
         objects = list(selectors.schema_objects(engagement=locked).select_related("mapping"))
         schema = tuple(selectors.target_object(obj) for obj in objects)
@@ -531,7 +544,7 @@ def run_request(*, engagement: Engagement, actor: User, kind: str) -> MigrationR
         )
         from launch import tasks
 
-        transaction.on_commit(lambda: tasks.migration_run.delay(run.pk, locked.firm_id))
+        job_enqueue(job=run.job, task=tasks.migration_run, args=(run.pk, locked.firm_id))
     return run
 
 
@@ -558,22 +571,14 @@ def _overtaken(run: MigrationRun) -> str:
 
 
 def _job_claim(job: Job) -> bool:
-    """Mark the job running for this attempt, unless it is finished: a failed job never runs
-    again (a late delivery of a run given up on stays given up on). Like `job_start`, but
-    conditional, in one statement, so it cannot race the request that gives up on it."""
-    now = timezone.now()
-    return bool(
-        Job.objects.filter(pk=job.pk)
-        .exclude(status__in=(JobStatus.SUCCEEDED, JobStatus.FAILED))
-        .update(
-            status=JobStatus.RUNNING,
-            attempts=F("attempts") + 1,
-            started_at=now,
-            progress=0,
-            error="",
-            updated_at=now,
-        )
-    )
+    """Mark the job running for this attempt (`job_start`), unless it is finished: a failed job
+    never runs again (a late delivery of a run given up on stays given up on), nor does one
+    another live worker runs, nor one that was lost with its worker too often."""
+    try:
+        job_start(job=job)
+    except JobAbandoned:
+        return False
+    return True
 
 
 def run_execute(*, run_id: int) -> MigrationRun:
@@ -656,13 +661,14 @@ def run_give_up(*, run_id: int, error: BaseException) -> None:
     `run_execute`). Fail the job with the reason, so the page stops showing it running and a
     new run may start at once. A run already finished is left as it is."""
     run = MigrationRun.objects.select_related("engagement", "job").filter(pk=run_id).first()
-    if run is None or run.job.is_finished:
+    if run is None or run.job.status == JobStatus.SUCCEEDED:
         return
     if MigrationDataset.objects.filter(run=run).exists():
         job_succeed(job=run.job, step="Dataset stored")
         return
     logger.error("Migration run %s gave up: %r", run_id, error)
     _delete_folder(f"{_storage_folder(run.engagement)}/runs/{run.public_id}")
+    # The shared task policy may have failed the job already; this reason says more.
     if isinstance(error, OperationalError | InterfaceError):
         reason = (
             f"Stopped: the database could not be reached, and retrying did not help "
@@ -673,6 +679,14 @@ def run_give_up(*, run_id: int, error: BaseException) -> None:
     else:
         reason = _unexpected_failure(error)
     job_fail(job=run.job, error=reason)
+
+
+def run_job_failed(job: Job) -> None:
+    """The watchdog failed a run's job: remove what its attempts staged (never referenced by a
+    row), as a run given up on does."""
+    run = MigrationRun.objects.select_related("engagement").filter(job=job).first()
+    if run is not None and not MigrationDataset.objects.filter(run=run).exists():
+        _delete_folder(f"{_storage_folder(run.engagement)}/runs/{run.public_id}")
 
 
 def _summary(run: MigrationRun) -> str:

@@ -487,6 +487,8 @@ MATRIX: list[Case] = [
     *_workspace_object_url("stakeholder_edit", BOTH),
     *_workspace_object_url("stakeholder_delete", BOTH),
     *_workspace_object_url("stakeholder_invite", POST),
+    # Workspace: a failed email's resend button (an outbox row of firm A).
+    *_workspace_object_url("email_resend", POST),
     # Workspace: the gate actions, and Phase 1's charter and its items (a tool of firm A).
     *_workspace_object_url("engagement_advance", POST),
     *_workspace_object_url("signoff_request", POST),
@@ -798,6 +800,18 @@ def arrange(world: World, url_name: str, kind: str | None = None) -> None:
     Tool.unscoped.create(
         firm=world.firm_a, engagement=world.engagement, name="HubSpot", category="crm"
     )
+    if url_name == "email_resend":
+        OutboundEmail.unscoped.create(
+            firm=world.firm_a,
+            dedupe_key="isolation:failed",
+            message_id="<isolation@waypoint>",
+            to=world.rep_stakeholder.email,
+            subject="Failed",
+            body_text="Failed",
+            status=EmailStatus.FAILED,
+            attempts=9,
+            last_error="Gave up",
+        )
     failed = url_name == "document_retry"
     document = kind if url_name in DOCUMENT_URLS else None
     if url_name in DIAGNOSTIC_URLS or document == "report":
@@ -1323,6 +1337,9 @@ def url_for(world: World, url_name: str, kind: str | None = None) -> str:
             else (lambda: _tool(world).public_id)
         ),
         "tool_id": lambda: _tool(world).public_id,
+        "email_id": lambda: (
+            OutboundEmail.unscoped.get(firm=world.firm_a, dedupe_key="isolation:failed").public_id
+        ),
         "workshop_id": first(Workshop),
         "finding_id": first(Finding),
         "source_id": first(DataSource),

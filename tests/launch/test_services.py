@@ -14,7 +14,9 @@ from freezegun import freeze_time
 from engagements import registry
 from engagements.errors import ApplicationError
 from engagements.models import (
+    EmailStatus,
     Engagement,
+    OutboundEmail,
     PhaseState,
     PhaseStatus,
     Role,
@@ -599,9 +601,7 @@ def refusing_smtp(settings):
         controller.stop()
 
 
-def test_a_communication_whose_mail_is_refused_does_not_stop_the_other_engagements(
-    world, refusing_smtp, caplog
-):
+def _communications_in_three_engagements(world) -> None:
     enter_launch(world)
     Engagement.unscoped.filter(pk__in=[world.engagement_y.pk, world.engagement_b.pk]).update(
         current_phase=Phase.LAUNCH
@@ -610,7 +610,7 @@ def test_a_communication_whose_mail_is_refused_does_not_stop_the_other_engagemen
         Stakeholder.objects.filter(pk=world.rep_stakeholder.pk).update(
             email="ray.refused@xylo.example"
         )
-        a_communication(world, send_at=REPORTED, roles=["rep"])  # refused: Xylo, firm A
+        a_communication(world, send_at=REPORTED, roles=["rep"])  # Xylo, firm A
         StakeholderFactory(engagement=world.engagement_y, role="rep", email="yan@yonder.example")
         services.item_save(
             engagement=Engagement.objects.get(pk=world.engagement_y.pk),
@@ -629,6 +629,36 @@ def test_a_communication_whose_mail_is_refused_does_not_stop_the_other_engagemen
             channel=Channel.EMAIL, send_at=REPORTED,
         )  # fmt: skip
 
+
+def test_a_refused_recipient_of_a_communication_is_failed_and_the_others_are_sent(
+    world, refusing_smtp
+):
+    _communications_in_three_engagements(world)
+
+    with freeze_time(REPORTED + timedelta(minutes=1)):
+        tasks.send_due_communications.apply(throw=True)
+
+    assert sorted(refusing_smtp.delivered) == [
+        "bo@beta-client.example", "rep@yonder.example", "vp@xylo.example", "yan@yonder.example",
+    ]  # fmt: skip
+    refused = OutboundEmail.unscoped.get(to="ray.refused@xylo.example")
+    assert refused.status == EmailStatus.FAILED  # a 5xx refusal is permanent: no retry
+    assert "Mailbox unavailable" in refused.last_error
+    assert Communication.unscoped.filter(sent_at__isnull=False).count() == 3
+
+
+def test_one_engagement_whose_communications_fail_does_not_stop_the_others(
+    world, refusing_smtp, caplog, monkeypatch
+):
+    _communications_in_three_engagements(world)
+    real = services.communications_send_due
+
+    def fails_for_xylo(*, engagement=None, now=None):
+        if engagement.pk == world.engagement.pk:
+            raise RuntimeError("the template is broken")
+        return real(engagement=engagement, now=now)
+
+    monkeypatch.setattr(services, "communications_send_due", fails_for_xylo)
     with freeze_time(REPORTED + timedelta(minutes=1)), caplog.at_level("ERROR"):
         tasks.send_due_communications.apply(throw=True)
 
@@ -637,27 +667,33 @@ def test_a_communication_whose_mail_is_refused_does_not_stop_the_other_engagemen
     ]  # fmt: skip
     assert "Launch communications failed for engagement" in caplog.text
     assert "Xylo sales system" in caplog.text
-    refused = Communication.unscoped.get(engagement=world.engagement)
-    assert refused.sent_at is None  # the next run tries it again
-    assert Communication.unscoped.filter(sent_at__isnull=False).count() == 2
+    unsent = Communication.unscoped.get(engagement=world.engagement)
+    assert unsent.sent_at is None  # the next run tries it again
 
 
-def test_an_escalation_whose_mail_is_refused_does_not_stop_the_other_firms(
-    world, refusing_smtp, caplog
+def test_an_escalation_that_fails_in_one_firm_does_not_stop_the_other_firms(
+    world, refusing_smtp, caplog, monkeypatch
 ):
     enter_launch(world)
     Engagement.unscoped.filter(pk=world.engagement_b.pk).update(
         lead_consultant=world.consultant_b, current_phase=Phase.LAUNCH
     )
     with tenant_scope(world.firm_a), freeze_time(REPORTED):
-        an_incident(world)  # escalates to the lead, whose mail is refused
+        an_incident(world)
     with tenant_scope(world.firm_b), freeze_time(REPORTED):
         services.incident_report(
             engagement=Engagement.objects.get(pk=world.engagement_b.pk),
             reporter=world.consultant_b, title="Quotes lost", description="Since 9:00.",
             category="data_sync", severity="sev1",
         )  # fmt: skip
+    real = services.incidents_escalate
 
+    def fails_for_xylo(*, engagement=None, now=None):
+        if engagement.pk == world.engagement.pk:
+            raise RuntimeError("the policy is broken")
+        return real(engagement=engagement, now=now)
+
+    monkeypatch.setattr(services, "incidents_escalate", fails_for_xylo)
     with freeze_time(REPORTED + timedelta(minutes=31)), caplog.at_level("ERROR"):
         tasks.escalate_incidents.apply(throw=True)
 

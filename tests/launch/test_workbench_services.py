@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DataError, OperationalError
@@ -21,6 +22,7 @@ from config.celery import app as celery_app
 from engagements.errors import ApplicationError
 from engagements.models import Engagement, Job, JobStatus, PhaseState, PhaseStatus
 from engagements.phases import Phase
+from engagements.services.jobs import jobs_watchdog
 from launch import gate, tasks
 from launch.migration.mapping import FieldMapping
 from launch.models import (
@@ -602,7 +604,7 @@ def test_a_run_whose_worker_was_lost_long_ago_does_not_block_a_new_one(firm_a_sc
     prepared(world)
     lost = services.run_request(engagement=world.engagement, actor=world.consultant, kind="dry")
     Job.objects.filter(pk=lost.job_id).update(
-        status=JobStatus.RUNNING, updated_at=timezone.now() - timedelta(hours=3)
+        status=JobStatus.RUNNING, heartbeat_at=timezone.now() - timedelta(hours=3)
     )
 
     fresh = services.run_request(engagement=world.engagement, actor=world.consultant, kind="dry")
@@ -617,9 +619,9 @@ def test_a_run_whose_worker_was_lost_long_ago_does_not_block_a_new_one(firm_a_sc
 
 
 def _give_up_on(run: MigrationRun) -> None:
-    """Its job has made no progress for longer than STALE_AFTER: the worker counts as lost."""
+    """Its job has had no heartbeat for longer than JOB_STALE_AFTER: the worker counts as lost."""
     Job.objects.filter(pk=run.job_id).update(
-        updated_at=timezone.now() - services.STALE_AFTER - timedelta(minutes=5)
+        heartbeat_at=timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER, minutes=5)
     )
 
 
@@ -864,6 +866,41 @@ def test_an_inspection_whose_database_retries_run_out_refuses_the_upload(
     assert source.status == SourceStatus.FAILED
     assert "could not be checked" in source.error
     assert Job.objects.get(pk=source.job_id).status == JobStatus.FAILED
+
+
+def test_an_inspection_whose_worker_keeps_dying_is_refused_by_the_watchdog(
+    firm_a_scope, monkeypatch
+):
+    world = firm_a_scope
+    in_launch(world)
+    services.migration_start(engagement=world.engagement, actor=world.consultant)
+    monkeypatch.setattr(services, "INLINE_INSPECT_BYTES", 10)
+    source = upload(world, "account", "accounts.csv", ACCOUNTS_CSV)  # its task is never run here
+    Job.objects.filter(pk=source.job_id).update(
+        status=JobStatus.RUNNING,
+        lost=settings.JOB_MAX_LOST - 1,
+        heartbeat_at=timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER + 1),
+    )
+
+    assert jobs_watchdog() == {"requeued": 0, "failed": 1}
+
+    source.refresh_from_db()
+    assert source.status == SourceStatus.FAILED
+    assert source.error.startswith("“accounts.csv” could not be checked. Stopped: the worker")
+    assert Job.objects.get(pk=source.job_id).status == JobStatus.FAILED
+
+
+def test_a_stalled_run_is_queued_again_by_the_watchdog_and_completes(firm_a_scope, committed):
+    world = firm_a_scope
+    prepared(world)
+    stalled = services.run_request(engagement=world.engagement, actor=world.consultant, kind="dry")
+    _give_up_on(stalled)  # its task was lost with its worker (never run here)
+
+    with committed():
+        assert jobs_watchdog() == {"requeued": 1, "failed": 0}
+
+    job = Job.objects.get(pk=stalled.job_id)
+    assert (job.status, job.requeues) == (JobStatus.SUCCEEDED, 1)
 
 
 # --- the upload limit ----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('engagements', '0006_activity_signoff_chased'),
+        ('engagements', '0007_job_heartbeat_outbox_states'),
     ]
 
     operations = [
