@@ -1,4 +1,4 @@
-"""The architecture blueprint: its context, its HTML and its PDF.
+"""The architecture blueprint's context (its template and PDF: `architecture.documents`).
 
 Everything is read in a fixed number of queries (see `blueprint_context`), whatever the number
 of tools, stages or evaluations: the vendor evaluations are scored from one read of all their
@@ -9,14 +9,13 @@ firm is not found.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from typing import Any
 
 from django.db.models import Prefetch
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
@@ -33,12 +32,7 @@ from architecture.models import (
 )
 from architecture.selectors import before_after
 from diagnostics.models import SEVERITY_ORDER, Finding, FindingCategory
-from diagnostics.report import html_to_document
 from engagements.models import Engagement, StakeholderRole, SuccessMetric, Tool
-
-TEMPLATE = "architecture/pdf/blueprint.html"
-
-Progress = Callable[[int, str], None]
 
 # The diagram's page (A4 landscape, see blueprint.css) leaves this much room for the figure.
 DIAGRAM_BOX_MM = (269, 152)
@@ -261,26 +255,3 @@ def blueprint_context(
         "evaluations": evaluations,
         "recommendations": [e for e in evaluations if e.evaluation.recommendation.strip()],
     }
-
-
-def render_blueprint_html(engagement: Engagement, *, version_number: int) -> str:
-    return render_to_string(TEMPLATE, blueprint_context(engagement, version_number=version_number))
-
-
-def render_blueprint_pdf(
-    engagement: Engagement, *, version_number: int, progress: Progress | None = None
-) -> tuple[bytes, int]:
-    """The blueprint as PDF bytes and its page count. `progress(percent, message)` is told
-    each step, so a job record can show where a long render is. Like the diagnostic report,
-    it renders offline: any external URL in the HTML is refused."""
-
-    def report(percent: int, message: str) -> None:
-        if progress is not None:
-            progress(percent, message)
-
-    report(10, "Gathering decisions, blueprint and evaluations")
-    html = render_to_string(TEMPLATE, blueprint_context(engagement, version_number=version_number))
-    report(35, "Laying out the blueprint")
-    document = html_to_document(html)
-    report(85, "Writing the PDF")
-    return document.write_pdf(), len(document.pages)

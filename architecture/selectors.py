@@ -189,7 +189,6 @@ def portal_context(engagement: Engagement, me) -> dict:
     """The client's view: the diagram and tool decisions, the evaluations they are asked to
     score (with their own scores), and for approvers every ranking and written recommendation."""
     from architecture.diagram import blueprint_svg
-    from architecture.documents import shared_blueprint_versions
     from architecture.models import Integration, ReportingItem, Stage
     from architecture.views import score_grid
 
@@ -207,7 +206,6 @@ def portal_context(engagement: Engagement, me) -> dict:
         "to_score": [
             {"evaluation": e, "grid": score_grid(e, me.user, data=data[e.pk])} for e in mine
         ],
-        "blueprints": shared_blueprint_versions(engagement=engagement),
     }
     if me.is_approver:
         context["rankings"] = [

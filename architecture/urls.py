@@ -1,9 +1,8 @@
 from django.urls import path
 
-from architecture import documents, portal, views
+from architecture import portal, views
 
 ENGAGEMENT = "engagements/<uuid:public_id>/architecture"
-VERSION = f"{ENGAGEMENT}/blueprint/v/<uuid:version_id>"
 
 workspace_patterns = [
     path(f"{ENGAGEMENT}/", views.architecture, name="architecture"),
@@ -14,7 +13,6 @@ workspace_patterns = [
         name="capability_delete",
     ),
     path(f"{ENGAGEMENT}/blueprint/", views.blueprint, name="blueprint"),
-    path(f"{ENGAGEMENT}/blueprint/render/", documents.blueprint_render, name="blueprint_render"),
     path(
         f"{ENGAGEMENT}/blueprint/<slug:kind>/",
         views.blueprint_part_save,
@@ -30,10 +28,6 @@ workspace_patterns = [
         views.blueprint_part_delete,
         name="blueprint_part_delete",
     ),
-    path(f"{VERSION}/progress/", documents.blueprint_progress, name="blueprint_progress"),
-    path(f"{VERSION}/retry/", documents.blueprint_retry, name="blueprint_retry"),
-    path(f"{VERSION}/download/", documents.blueprint_download, name="blueprint_download"),
-    path(f"{VERSION}/send/", documents.blueprint_send, name="blueprint_send"),
     path(f"{ENGAGEMENT}/evaluations/", views.evaluations, name="evaluations"),
     path(
         f"{ENGAGEMENT}/evaluations/<uuid:evaluation_id>/",
@@ -53,10 +47,5 @@ portal_patterns = [
         f"{ENGAGEMENT}/evaluations/<uuid:evaluation_id>/scores/",
         portal.portal_scores,
         name="portal_scores",
-    ),
-    path(
-        f"{VERSION}/download/",
-        documents.portal_blueprint_download,
-        name="portal_blueprint_download",
     ),
 ]

@@ -32,9 +32,10 @@ from architecture.models import (
 from diagnostics.models import Finding
 from engagements import selectors as engagement_selectors
 from engagements.access import workspace_view
+from engagements.document_pages import document_section
 from engagements.errors import ApplicationError
 from engagements.models import Engagement, Tool
-from engagements.pages import engagement_or_404, phase_page, show_error
+from engagements.pages import engagement_or_404, phase_page, refusal_on
 from engagements.phases import Phase
 
 
@@ -85,11 +86,8 @@ def architecture(request: HttpRequest, public_id) -> HttpResponse:
     if request.method == "POST" and capability_form.is_bound and capability_form.is_valid():
         data = dict(capability_form.cleaned_data)
         data["findings"] = list(data["findings"])
-        try:
+        with refusal_on(capability_form):
             services.capability_save(engagement=engagement, actor=request.user, **data)
-        except ApplicationError as error:
-            show_error(capability_form, error)
-        else:
             messages.success(request, "Capability added.")
             return redirect("architecture", engagement.public_id)
     context = {
@@ -121,11 +119,8 @@ def tool_decide(request: HttpRequest, public_id, tool_id) -> HttpResponse:
     if form.is_valid():
         data = dict(form.cleaned_data)
         data["findings"] = list(data["findings"])
-        try:
+        with refusal_on(form):
             services.tool_decision_save(tool=tool, actor=request.user, **data)
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, f"Decision on {tool.name} saved.")
             return redirect(
                 f"{reverse('architecture', args=[engagement.public_id])}#tool-{tool.public_id}"
@@ -149,12 +144,8 @@ def capability_delete(request: HttpRequest, public_id, capability_id) -> HttpRes
     capability = get_object_or_404(
         Capability.objects, engagement=engagement, public_id=capability_id
     )
-    try:
-        services.capability_delete(capability=capability, actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"{capability} removed.")
+    services.capability_delete(capability=capability, actor=request.user)
+    messages.success(request, f"{capability} removed.")
     return redirect("architecture", engagement.public_id)
 
 
@@ -181,8 +172,6 @@ def _part_form(kind: str, engagement: Engagement, data=None, instance: Model | N
 
 
 def _blueprint_context(engagement: Engagement, forms: dict | None = None) -> dict:
-    from architecture.documents import blueprint_versions_context
-
     forms = forms or {}
     stages = list(Stage.objects.filter(engagement=engagement))
     integrations = list(Integration.objects.filter(engagement=engagement))
@@ -202,7 +191,7 @@ def _blueprint_context(engagement: Engagement, forms: dict | None = None) -> dic
             kind: forms.get((kind, None)) or _part_form(kind, engagement)
             for kind in BLUEPRINT_PARTS
         },
-        **blueprint_versions_context(engagement),
+        "blueprint_document": document_section("blueprint", engagement),
     }
 
 
@@ -232,16 +221,13 @@ def blueprint_part_save(request: HttpRequest, public_id, kind: str, item_id=None
     )
     form = _part_form(kind, engagement, request.POST, instance)
     if form.is_valid():
-        try:
+        with refusal_on(form):
             save(
                 engagement=engagement,
                 actor=request.user,
                 **{argument: instance},
                 **form.cleaned_data,
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, "Blueprint saved.")
             return redirect("blueprint", engagement.public_id)
     key = (kind, instance.pk if instance else None)
@@ -261,12 +247,8 @@ def blueprint_part_delete(request: HttpRequest, public_id, kind: str, item_id) -
         return HttpResponse(status=404)
     model, _, _, delete, argument = BLUEPRINT_PARTS[kind]
     instance = get_object_or_404(model.objects, engagement=engagement, public_id=item_id)
-    try:
-        delete(**{argument: instance}, actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"{instance} removed.")
+    delete(**{argument: instance}, actor=request.user)
+    messages.success(request, f"{instance} removed.")
     return redirect("blueprint", engagement.public_id)
 
 
@@ -279,13 +261,10 @@ def evaluations(request: HttpRequest, public_id) -> HttpResponse:
     engagement = engagement_or_404(public_id)
     form = EvaluationForm(request.POST or None, engagement=engagement)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             evaluation = services.evaluation_create(
                 engagement=engagement, actor=request.user, **form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, "Evaluation created with the framework's five criteria.")
             return redirect("evaluation", engagement.public_id, evaluation.public_id)
     context = {

@@ -1,7 +1,7 @@
 """How much the diagnostic report costs beyond WeasyPrint itself.
 
 Builds one engagement with 60 findings and 8 workshops in a throwaway SQLite database, then
-times, in the same process, (a) the whole `render_report_pdf` (queries, template, WeasyPrint)
+times, in the same process, (a) the whole `document_pdf(REPORT, …)` (queries, template, WeasyPrint)
 and (b) WeasyPrint alone on the same pre-rendered HTML. It prints medians, pages per second
 and the ratio (a)/(b). No absolute-time thresholds: machines differ, the ratio travels.
 
@@ -225,25 +225,26 @@ def main() -> None:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
-        from diagnostics.report import html_to_document, render_report_html, render_report_pdf
+        from diagnostics.documents import REPORT
+        from engagements.pdf import document_html, document_pdf, html_to_document
         from engagements.tenancy import tenant_scope
 
         firm, engagement = build_engagement()
         with tenant_scope(firm):
-            html = render_report_html(engagement, version_number=1)
+            html = document_html(REPORT, engagement, version_number=1)
 
             def full() -> None:
-                render_report_pdf(engagement, version_number=1)
+                document_pdf(REPORT, engagement, version_number=1)
 
             def weasyprint_only() -> None:
                 html_to_document(html).write_pdf()
 
             def html_only() -> None:
-                render_report_html(engagement, version_number=1)
+                document_html(REPORT, engagement, version_number=1)
 
             # Warm-up: the first render loads fonts and fills caches in both paths.
             with CaptureQueriesContext(connection) as queries:
-                pdf, pages = render_report_pdf(engagement, version_number=1)
+                pdf, pages = document_pdf(REPORT, engagement, version_number=1)
             weasyprint_only()
 
             full_s, alone_s, html_s = interleaved_medians(
@@ -258,7 +259,7 @@ def main() -> None:
     )
     print(f"  pages {pages}, PDF {len(pdf) / 1024:.0f} KiB, queries per render {len(queries)}")
     print(
-        f"  (a) render_report_pdf (queries + template + WeasyPrint): {full_s:6.3f} s  "
+        f"  (a) document_pdf (queries + template + WeasyPrint):      {full_s:6.3f} s  "
         f"{pages / full_s:6.1f} pages/s"
     )
     print(

@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "engagements.middleware.TenantMiddleware",
+    # Inside the tenant scope, so a refusal's page is resolved as the request was.
+    "engagements.middleware.RefusalMiddleware",
     # Axes last, as its documentation asks, so it sees the authentication outcome.
     "axes.middleware.AxesMiddleware",
 ]
@@ -291,6 +293,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # A service's refusal is a problem+json 400 (RFC 9457), mapped once.
+    "EXCEPTION_HANDLER": "engagements.api.problem_exception_handler",
 }
 
 # The OpenAPI schema and its Swagger UI, with the UI's assets served from our own static files

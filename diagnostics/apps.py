@@ -6,9 +6,10 @@ class DiagnosticsConfig(AppConfig):
     verbose_name = "Phase 2 — Diagnostic Workshops"
 
     def ready(self) -> None:
-        from diagnostics import gate, waiting
+        from diagnostics import documents, gate, waiting
         from engagements import registry
 
         registry.register(gate.SPEC)
         for kind in waiting.KINDS:
             registry.register_waiting(kind)
+        registry.register_document(documents.REPORT)

@@ -122,23 +122,6 @@ class RecommendationForm(forms.Form):
         limit_to_engagement(self, engagement, findings=Finding)
 
 
-class SendReportForm(forms.Form):
-    recipients = forms.ModelMultipleChoiceField(
-        queryset=Stakeholder.objects.none(), widget=forms.CheckboxSelectMultiple,
-        label="Send to", required=False,
-    )  # fmt: skip
-
-    def __init__(self, *args, engagement: Engagement, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        stakeholders = Stakeholder.objects.filter(engagement=engagement)
-        self.fields["recipients"].queryset = stakeholders
-        if not self.is_bound:
-            # Default audience: the approvers and leadership.
-            self.initial["recipients"] = [
-                s.pk for s in stakeholders if s.is_approver or s.role == StakeholderRole.LEADERSHIP
-            ]
-
-
 class PromptTemplateForm(ShapeOnlyModelForm):
     class Meta:
         model = PromptTemplate

@@ -9,9 +9,10 @@ from diagnostics.models import (
     Workshop,
     WorkshopStatus,
 )
-from engagements.models import EmailStatus, Engagement, OutboundEmail, RoleExclusion
+from engagements.models import Engagement, RoleExclusion
 from engagements.phases import Phase
 from engagements.registry import Check, PhaseSpec
+from engagements.services.documents import document_shared_list
 
 ROLES = {"leadership": "leadership", "manager": "managers", "rep": "reps", "ops": "ops"}
 
@@ -23,22 +24,10 @@ def roles_in_scope(engagement: Engagement) -> list[str]:
     return [role for role in ROLES if role not in excluded]
 
 
-def report_delivery_prefix(version: ReportVersion) -> str:
-    return f"report:{version.public_id}:"
-
-
-def sent_report_versions(engagement: Engagement) -> list[ReportVersion]:
-    """Rendered versions that reached at least one recipient, newest first (two queries)."""
-    sent_keys = OutboundEmail.objects.filter(
-        dedupe_key__startswith="report:", status=EmailStatus.SENT
-    ).values_list("dedupe_key", flat=True)
-    sent_prefixes = {key.rsplit(":", 1)[0] + ":" for key in sent_keys}
-    versions = ReportVersion.objects.filter(engagement=engagement).exclude(file="")
-    return [v for v in versions if report_delivery_prefix(v) in sent_prefixes]
-
-
 def latest_sent_version(engagement: Engagement) -> ReportVersion | None:
-    sent = sent_report_versions(engagement)
+    from diagnostics.documents import REPORT
+
+    sent = document_shared_list(kind=REPORT, engagement=engagement)
     return sent[0] if sent else None
 
 

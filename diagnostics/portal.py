@@ -2,17 +2,15 @@
 sign-off."""
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
-from diagnostics import selectors, services
+from diagnostics import services
 from diagnostics.forms import PreworkForm
 from diagnostics.models import WorkshopPrompt
 from engagements import selectors as engagement_selectors
 from engagements.access import portal_view
-from engagements.errors import ApplicationError
-from engagements.pages import document_download
 from engagements.phases import Phase
 from engagements.portal import portal_engagement_or_404, render_portal_phase
 
@@ -40,21 +38,6 @@ def portal_prework(request: HttpRequest, public_id, prompt_id) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Write an answer before saving it.")
     else:
-        try:
-            services.prework_answer_save(
-                prompt=prompt, stakeholder=me, text=form.cleaned_data["text"]
-            )
-        except ApplicationError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, "Thank you — your answer is saved for the workshop.")
+        services.prework_answer_save(prompt=prompt, stakeholder=me, text=form.cleaned_data["text"])
+        messages.success(request, "Thank you — your answer is saved for the workshop.")
     return redirect("portal_diagnostic", engagement.public_id)
-
-
-@portal_view
-def portal_report_download(request: HttpRequest, public_id, version_id) -> FileResponse:
-    engagement = portal_engagement_or_404(request, public_id)
-    for version in selectors.shared_report_versions(engagement=engagement):
-        if str(version.public_id) == str(version_id):
-            return document_download(version)
-    raise Http404

@@ -1,4 +1,4 @@
-"""The diagnostic report: its context, its HTML and its PDF.
+"""The diagnostic report's context (its template and PDF are in `diagnostics.documents`).
 
 Everything is read in a fixed number of queries (see `report_context`), so a report with 60
 findings costs the same round trips as one with 6. The caller sets the tenant scope; every
@@ -7,15 +7,11 @@ query goes through the scoped managers, so an engagement of another firm is not 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-import weasyprint
-from django.conf import settings
 from django.db.models import Prefetch
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
@@ -34,10 +30,6 @@ from diagnostics.models import (
     WorkshopStatus,
 )
 from engagements.models import Engagement, Tool
-
-TEMPLATE = "diagnostics/pdf/report.html"
-
-Progress = Callable[[int, str], None]
 
 PROCESS_VIEW_MARKERS = {ProcessView.ACTUAL: "As practised", ProcessView.SUPPOSED: "As designed"}
 
@@ -230,40 +222,3 @@ def report_context(
         ],
         "workshops_planned": [w for w in workshops if w.workshop.status == WorkshopStatus.PLANNED],
     }
-
-
-def render_report_html(engagement: Engagement, *, version_number: int) -> str:
-    return render_to_string(TEMPLATE, report_context(engagement, version_number=version_number))
-
-
-def _no_fetching(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    # The report must render offline and must not be turned into a request to anywhere by
-    # content a user typed; the template embeds everything it needs.
-    if url.startswith("data:"):
-        return weasyprint.default_url_fetcher(url, *args, **kwargs)
-    raise ValueError(f"The report does not load external resources ({url[:80]}).")
-
-
-def html_to_document(html: str) -> weasyprint.Document:
-    return weasyprint.HTML(
-        string=html, base_url=str(settings.BASE_DIR), url_fetcher=_no_fetching
-    ).render()
-
-
-def render_report_pdf(
-    engagement: Engagement, *, version_number: int, progress: Progress | None = None
-) -> tuple[bytes, int]:
-    """The report as PDF bytes and its page count. `progress(percent, message)` is told each
-    step, so a job record can show where a long render is."""
-
-    def report(percent: int, message: str) -> None:
-        if progress is not None:
-            progress(percent, message)
-
-    report(10, "Gathering findings")
-    context = report_context(engagement, version_number=version_number)
-    html = render_to_string(TEMPLATE, context)
-    report(35, "Laying out the report")
-    document = html_to_document(html)
-    report(85, "Writing the PDF")
-    return document.write_pdf(), len(document.pages)

@@ -1,25 +1,20 @@
 """Reads of Phase 2 shared by the workspace, the portal and the gate."""
 
+from typing import Any
+
 from django.db.models import Prefetch, QuerySet
 
-from diagnostics.gate import sent_report_versions
 from diagnostics.models import (
     Finding,
     FindingCategory,
     PreworkAnswer,
     Recommendation,
-    ReportVersion,
     Workshop,
     WorkshopGroup,
     WorkshopPrompt,
     WorkshopStatus,
 )
 from engagements.models import Engagement, Stakeholder
-
-
-def shared_report_versions(*, engagement: Engagement) -> list[ReportVersion]:
-    """Rendered versions the consultant has sent to someone: what the client may download."""
-    return sent_report_versions(engagement)
 
 
 def prework_for(*, engagement: Engagement, stakeholder: Stakeholder) -> list[dict]:
@@ -58,11 +53,8 @@ def recommendations(*, engagement: Engagement) -> QuerySet:
     return Recommendation.objects.filter(engagement=engagement).prefetch_related("findings")
 
 
-def portal_context(engagement: Engagement, me: Stakeholder) -> dict:
-    context = {
-        "versions": shared_report_versions(engagement=engagement),
-        "prework": prework_for(engagement=engagement, stakeholder=me),
-    }
+def portal_context(engagement: Engagement, me: Stakeholder) -> dict[str, Any]:
+    context: dict[str, Any] = {"prework": prework_for(engagement=engagement, stakeholder=me)}
     if me.is_approver:
         context.update(
             finding_groups=findings_by_category(engagement=engagement),

@@ -4,10 +4,6 @@ read-only, and an open sign-off request goes stale when its evidence changes."""
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.conf import settings
-from django.urls import reverse
-
-from diagnostics.gate import report_delivery_prefix
 from diagnostics.models import (
     AgendaItem,
     DataSource,
@@ -18,7 +14,6 @@ from diagnostics.models import (
     PromptTemplate,
     Recommendation,
     ReportDraft,
-    ReportVersion,
     ToolAssessment,
     Workshop,
     WorkshopGroup,
@@ -29,13 +24,11 @@ from engagements.errors import ApplicationError
 from engagements.models import (
     Engagement,
     Firm,
-    OutboundEmail,
     Stakeholder,
     Tool,
     User,
 )
 from engagements.phases import Phase
-from engagements.services import documents
 from engagements.services.signoffs import phase_edit
 
 DIAGNOSTIC = Phase.DIAGNOSTIC
@@ -376,64 +369,3 @@ def recommendation_save(
 def recommendation_delete(*, recommendation: Recommendation, actor: User) -> None:
     with phase_edit(engagement=recommendation.engagement, phase=DIAGNOSTIC, actor=actor):
         recommendation.delete()
-
-
-def report_render_request(*, engagement: Engagement, actor: User) -> ReportVersion:
-    """Queue a new version (v1, v2, …) for rendering after this transaction commits."""
-    from diagnostics.tasks import render_report
-
-    return documents.document_request(
-        model=ReportVersion, engagement=engagement, phase=DIAGNOSTIC, actor=actor,
-        kind="diagnostic_report", task=render_report,
-    )  # fmt: skip
-
-
-def report_render_retry(*, version: ReportVersion) -> ReportVersion:
-    from diagnostics.tasks import render_report
-
-    return documents.document_retry(version=version, task=render_report)
-
-
-def report_render(*, version_id: int) -> ReportVersion:
-    """Render one version to PDF and store it. Safe to run again: a stored version is kept."""
-    from diagnostics.report import render_report_pdf
-
-    version = ReportVersion.objects.select_related("engagement", "job").get(pk=version_id)
-    return documents.document_render(
-        version=version,
-        render_pdf=lambda engagement, number, progress: render_report_pdf(
-            engagement, version_number=number, progress=progress
-        ),
-        folder="reports",
-    )
-
-
-def report_send(
-    *, version: ReportVersion, actor: User, recipients: list[Stakeholder]
-) -> list[OutboundEmail]:
-    """Write one delivery record per recipient now, then send them in the background; nobody
-    receives the same version twice (see `documents.document_send`)."""
-    from diagnostics.tasks import deliver_report
-
-    return documents.document_send(
-        version=version,
-        phase=DIAGNOSTIC,
-        actor=actor,
-        recipients=recipients,
-        template="emails/diagnostic_report",
-        link=settings.SITE_URL + reverse("portal_diagnostic", args=[version.engagement.public_id]),
-        prefix=report_delivery_prefix(version),
-        deliver_task=deliver_report,
-    )
-
-
-def report_deliver(*, version_id: int) -> None:
-    """Send every pending delivery of a version; one refused recipient does not hold up the
-    others (see `documents.document_deliver`)."""
-    version = ReportVersion.objects.select_related("engagement").get(pk=version_id)
-    documents.document_deliver(version=version, prefix=report_delivery_prefix(version))
-
-
-def with_deliveries(versions: list[ReportVersion]) -> list[ReportVersion]:
-    """Attach each version's delivery records (one query for all) as `delivery_list`."""
-    return documents.with_deliveries(versions, report_delivery_prefix)

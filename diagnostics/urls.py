@@ -28,26 +28,11 @@ workspace_patterns = [
     ),
     path(f"{ENGAGEMENT}/tools/<uuid:tool_id>/assess/", views.tool_assess, name="tool_assess"),
     path(f"{ENGAGEMENT}/report/", views.report, name="report"),
-    path(f"{ENGAGEMENT}/report/render/", views.report_render, name="report_render"),
     path(
         f"{ENGAGEMENT}/report/recommendations/<uuid:recommendation_id>/delete/",
         views.recommendation_delete,
         name="recommendation_delete",
     ),
-    path(
-        f"{ENGAGEMENT}/report/v/<uuid:version_id>/progress/",
-        views.report_progress,
-        name="report_progress",
-    ),
-    path(
-        f"{ENGAGEMENT}/report/v/<uuid:version_id>/retry/", views.report_retry, name="report_retry"
-    ),
-    path(
-        f"{ENGAGEMENT}/report/v/<uuid:version_id>/download/",
-        views.report_download,
-        name="report_download",
-    ),
-    path(f"{ENGAGEMENT}/report/v/<uuid:version_id>/send/", views.report_send, name="report_send"),
 ]
 
 portal_patterns = [
@@ -56,10 +41,5 @@ portal_patterns = [
         f"{ENGAGEMENT}/prework/<uuid:prompt_id>/",
         portal.portal_prework,
         name="portal_prework",
-    ),
-    path(
-        f"{ENGAGEMENT}/report/v/<uuid:version_id>/download/",
-        portal.portal_report_download,
-        name="portal_report_download",
     ),
 ]

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.db.models import Count, Prefetch
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,7 +16,6 @@ from diagnostics.forms import (
     PromptTemplateForm,
     RecommendationForm,
     ReportDraftForm,
-    SendReportForm,
     ToolAssessmentForm,
     WorkshopForm,
 )
@@ -26,15 +25,19 @@ from diagnostics.models import (
     PromptTemplate,
     Recommendation,
     ReportDraft,
-    ReportVersion,
     ToolAssessment,
     Workshop,
     WorkshopPrompt,
 )
 from engagements.access import workspace_view
+from engagements.document_pages import document_section
 from engagements.errors import ApplicationError
 from engagements.models import Engagement, Tool
-from engagements.pages import document_download, engagement_or_404, phase_page, show_error
+from engagements.pages import (
+    engagement_or_404,
+    phase_page,
+    refusal_on,
+)
 from engagements.phases import Phase
 
 # --- overview and workshops -------------------------------------------------------------------
@@ -47,13 +50,10 @@ def diagnostic(request: HttpRequest, public_id) -> HttpResponse:
     engagement = engagement_or_404(public_id)
     form = WorkshopForm(request.POST or None, engagement=engagement, prefix="plan")
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             workshop = services.workshop_create(
                 engagement=engagement, actor=request.user, **form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, f"“{workshop.title}” planned with its capture sheet.")
             return redirect("workshop", engagement.public_id, workshop.public_id)
     workshops = (
@@ -135,10 +135,7 @@ def workshop_agenda_add(request: HttpRequest, public_id, workshop_id) -> HttpRes
     session = _workshop(engagement, workshop_id)
     form = AgendaItemForm(request.POST)
     if form.is_valid():
-        try:
-            services.agenda_item_add(workshop=session, actor=request.user, **form.cleaned_data)
-        except ApplicationError as error:
-            messages.error(request, error.message)
+        services.agenda_item_add(workshop=session, actor=request.user, **form.cleaned_data)
     else:
         messages.error(request, "An agenda item needs a title and 1 to 480 minutes.")
     return redirect("workshop", engagement.public_id, session.public_id)
@@ -150,13 +147,9 @@ def workshop_finding(request: HttpRequest, public_id, workshop_id) -> HttpRespon
     """One click: the posted line of notes or captured answer becomes a draft finding."""
     engagement = engagement_or_404(public_id)
     session = _workshop(engagement, workshop_id)
-    try:
-        finding = services.finding_from_notes(
-            workshop=session, actor=request.user, text=request.POST.get("text", "")
-        )
-    except ApplicationError as error:
-        messages.error(request, error.message)
-        return redirect("workshop", engagement.public_id, session.public_id)
+    finding = services.finding_from_notes(
+        workshop=session, actor=request.user, text=request.POST.get("text", "")
+    )
     messages.success(request, f"Finding “{finding.title}” drafted: set its category and severity.")
     return redirect("finding_edit", engagement.public_id, finding.public_id)
 
@@ -176,13 +169,10 @@ def findings(request: HttpRequest, public_id) -> HttpResponse:
     engagement = engagement_or_404(public_id)
     form = FindingForm(request.POST or None, engagement=engagement, prefix="finding")
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             services.finding_create(
                 engagement=engagement, actor=request.user, **_finding_data(form)
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, "Finding recorded.")
             return redirect("findings", engagement.public_id)
     rows = (
@@ -208,19 +198,12 @@ def finding_edit(request: HttpRequest, public_id, finding_id) -> HttpResponse:
         initial={"affected_tools": list(finding.affected_tools.all())},
     )  # fmt: skip
     if request.method == "POST" and "delete" in request.POST:
-        try:
-            services.finding_delete(finding=finding, actor=request.user)
-        except ApplicationError as error:
-            messages.error(request, error.message)
-            return redirect("finding_edit", engagement.public_id, finding.public_id)
+        services.finding_delete(finding=finding, actor=request.user)
         messages.success(request, f"Finding “{finding.title}” removed.")
         return redirect("findings", engagement.public_id)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             services.finding_update(finding=finding, actor=request.user, **_finding_data(form))
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, "Finding saved.")
             return redirect("findings", engagement.public_id)
     context = {
@@ -243,13 +226,10 @@ def landscape(request: HttpRequest, public_id) -> HttpResponse:
     engagement = engagement_or_404(public_id)
     source_form = DataSourceForm(request.POST or None, prefix="source")
     if request.method == "POST" and source_form.is_valid():
-        try:
+        with refusal_on(source_form):
             services.data_source_save(
                 engagement=engagement, actor=request.user, **source_form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(source_form, error)
-        else:
             messages.success(request, "Data source added.")
             return redirect("landscape", engagement.public_id)
     tools = (
@@ -287,12 +267,8 @@ def _tool_row(tool: Tool, inventory: list[Tool]) -> dict:
 def data_source_delete(request: HttpRequest, public_id, source_id) -> HttpResponse:
     engagement = engagement_or_404(public_id)
     source = get_object_or_404(DataSource.objects, engagement=engagement, public_id=source_id)
-    try:
-        services.data_source_delete(source=source, actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"{source.system} removed from the data landscape.")
+    services.data_source_delete(source=source, actor=request.user)
+    messages.success(request, f"{source.system} removed from the data landscape.")
     return redirect("landscape", engagement.public_id)
 
 
@@ -332,9 +308,6 @@ def tool_assess(request: HttpRequest, public_id, tool_id) -> HttpResponse:
 
 def _report_context(engagement: Engagement, **forms) -> dict:
     draft = ReportDraft.objects.filter(engagement=engagement).first()
-    versions = list(
-        ReportVersion.objects.filter(engagement=engagement).select_related("job", "requested_by")
-    )
     return {
         **phase_page(engagement, Phase.DIAGNOSTIC, "report"),
         "draft_form": forms.get("draft_form") or ReportDraftForm(instance=draft, prefix="draft"),
@@ -343,8 +316,7 @@ def _report_context(engagement: Engagement, **forms) -> dict:
         "recommendations": Recommendation.objects.filter(engagement=engagement).prefetch_related(
             "findings"
         ),
-        "versions": services.with_deliveries(versions),
-        "send_form": forms.get("send_form") or SendReportForm(engagement=engagement, prefix="send"),
+        "report_document": document_section("report", engagement),
     }
 
 
@@ -358,13 +330,10 @@ def report(request: HttpRequest, public_id) -> HttpResponse:
     if "save_draft" in request.POST:
         form = ReportDraftForm(request.POST, prefix="draft")
         if form.is_valid():
-            try:
+            with refusal_on(form):
                 services.report_draft_update(
                     engagement=engagement, actor=request.user, **form.cleaned_data
                 )
-            except ApplicationError as error:
-                show_error(form, error)
-            else:
                 messages.success(request, "Synthesis saved.")
                 return redirect("report", engagement.public_id)
         return render(
@@ -375,14 +344,11 @@ def report(request: HttpRequest, public_id) -> HttpResponse:
         )
     form = RecommendationForm(request.POST, engagement=engagement, prefix="rec")
     if form.is_valid():
-        try:
+        with refusal_on(form):
             services.recommendation_save(
                 engagement=engagement, actor=request.user, title=form.cleaned_data["title"],
                 detail=form.cleaned_data["detail"], findings=list(form.cleaned_data["findings"]),
             )  # fmt: skip
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, "Recommendation added.")
             return redirect("report", engagement.public_id)
     context = _report_context(engagement, recommendation_form=form)
@@ -396,80 +362,8 @@ def recommendation_delete(request: HttpRequest, public_id, recommendation_id) ->
     recommendation = get_object_or_404(
         Recommendation.objects, engagement=engagement, public_id=recommendation_id
     )
-    try:
-        services.recommendation_delete(recommendation=recommendation, actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
+    services.recommendation_delete(recommendation=recommendation, actor=request.user)
     return redirect("report", engagement.public_id)
-
-
-def _version(engagement: Engagement, version_id) -> ReportVersion:
-    return get_object_or_404(
-        ReportVersion.objects.select_related("job", "requested_by"),
-        engagement=engagement,
-        public_id=version_id,
-    )
-
-
-@workspace_view
-@require_POST
-def report_render(request: HttpRequest, public_id) -> HttpResponse:
-    engagement = engagement_or_404(public_id)
-    version = services.report_render_request(engagement=engagement, actor=request.user)
-    messages.success(request, f"Rendering report v{version.number}…")
-    return redirect("report", engagement.public_id)
-
-
-@workspace_view
-@require_POST
-def report_retry(request: HttpRequest, public_id, version_id) -> HttpResponse:
-    engagement = engagement_or_404(public_id)
-    version = _version(engagement, version_id)
-    try:
-        services.report_render_retry(version=version)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    return redirect("report", engagement.public_id)
-
-
-@workspace_view
-def report_progress(request: HttpRequest, public_id, version_id) -> HttpResponse:
-    """The progress fragment htmx polls while a version renders."""
-    engagement = engagement_or_404(public_id)
-    (version,) = services.with_deliveries([_version(engagement, version_id)])
-    context = {"engagement": engagement, "version": version}
-    return render(request, "diagnostics/_report_version.html", context)
-
-
-@workspace_view
-def report_download(request: HttpRequest, public_id, version_id) -> FileResponse:
-    engagement = engagement_or_404(public_id)
-    return document_download(_version(engagement, version_id))
-
-
-@workspace_view
-@require_POST
-def report_send(request: HttpRequest, public_id, version_id) -> HttpResponse:
-    engagement = engagement_or_404(public_id)
-    version = _version(engagement, version_id)
-    form = SendReportForm(request.POST, engagement=engagement, prefix="send")
-    if form.is_valid():
-        try:
-            rows = services.report_send(
-                version=version,
-                actor=request.user,
-                recipients=list(form.cleaned_data["recipients"]),
-            )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
-            messages.success(
-                request, f"Report v{version.number} is on its way to {len(rows)} people."
-            )
-            return redirect("report", engagement.public_id)
-    return render(
-        request, "diagnostics/report.html", _report_context(engagement, send_form=form), status=400
-    )
 
 
 # --- the firm's prompt library ----------------------------------------------------------------

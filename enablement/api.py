@@ -18,7 +18,6 @@ from rest_framework.response import Response
 from enablement.authentication import ApiKeyPrincipal, TenantScopedAPIView
 from enablement.models import UploadStatus, UsageKind, UsageUpload, WeeklyMetric
 from enablement.services import usage
-from engagements.errors import ApplicationError
 from engagements.models import Engagement
 
 # --- serializers: shape only --------------------------------------------------------------------
@@ -177,16 +176,13 @@ class UsageEventsView(TenantScopedAPIView):
         envelope = UsageBatchSerializer(data=request.data)
         envelope.is_valid(raise_exception=True)
         principal = request.user
-        try:
-            upload = usage.api_events_ingest(
-                engagement=engagement,
-                events=envelope.validated_data["events"],
-                api_key=principal.api_key if isinstance(principal, ApiKeyPrincipal) else None,
-                actor=None if isinstance(principal, ApiKeyPrincipal) else principal,
-                skip_unknown_users=envelope.validated_data["skip_unknown_users"],
-            )
-        except ApplicationError as error:
-            return Response({"detail": error.message}, status=status.HTTP_400_BAD_REQUEST)
+        upload = usage.api_events_ingest(
+            engagement=engagement,
+            events=envelope.validated_data["events"],
+            api_key=principal.api_key if isinstance(principal, ApiKeyPrincipal) else None,
+            actor=None if isinstance(principal, ApiKeyPrincipal) else principal,
+            skip_unknown_users=envelope.validated_data["skip_unknown_users"],
+        )
         code = (
             status.HTTP_201_CREATED
             if upload.status == UploadStatus.ACCEPTED

@@ -6,9 +6,10 @@ class EnablementConfig(AppConfig):
     verbose_name = "Phase 6 — Enablement & Ongoing Support"
 
     def ready(self) -> None:
-        from enablement import gate, waiting
+        from enablement import documents, gate, waiting
         from engagements import registry
 
         registry.register(gate.SPEC)
         for kind in waiting.KINDS:
             registry.register_waiting(kind)
+        registry.register_document(documents.HANDOFF_PACK)

@@ -1,6 +1,6 @@
-"""The handoff pack: its context, its HTML and its PDF — training by role and its completion,
-the documentation transferred, the access consolidated, the open items and the ongoing support
-model.
+"""The handoff pack's context (its template and PDF: `enablement.documents`): training by role
+and its completion, the documentation transferred, the access consolidated, the open items and
+the ongoing support model.
 
 Read in a fixed number of queries whatever the size of the pack. The caller sets the tenant
 scope; every query goes through the scoped managers, so another firm's engagement is not found.
@@ -8,14 +8,11 @@ scope; every query goes through the scoped managers, so another firm's engagemen
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from django.template.loader import render_to_string
 from django.utils import timezone
 
-from diagnostics.report import html_to_document
 from enablement.charts import completion_chart_svg
 from enablement.models import AccessTransfer, DocumentTransfer, OpenItem, SupportPlan
 from enablement.selectors.training import (
@@ -25,10 +22,6 @@ from enablement.selectors.training import (
     modules_by_role,
 )
 from engagements.models import Engagement, Stakeholder
-
-TEMPLATE = "enablement/pdf/handoff_pack.html"
-
-Progress = Callable[[int, str], None]
 
 
 def handoff_pack_context(
@@ -58,27 +51,3 @@ def handoff_pack_context(
         "support": SupportPlan.objects.filter(engagement=engagement).first(),
         "approvers": list(Stakeholder.objects.filter(engagement=engagement, is_approver=True)),
     }
-
-
-def render_handoff_pack_html(engagement: Engagement, *, version_number: int) -> str:
-    return render_to_string(
-        TEMPLATE, handoff_pack_context(engagement, version_number=version_number)
-    )
-
-
-def render_handoff_pack_pdf(
-    engagement: Engagement, *, version_number: int, progress: Progress | None = None
-) -> tuple[bytes, int]:
-    """The handoff pack as PDF bytes and its page count. `progress(percent, message)` is told
-    each step. Like every document, it renders offline: external URLs are refused."""
-
-    def report(percent: int, message: str) -> None:
-        if progress is not None:
-            progress(percent, message)
-
-    report(10, "Gathering training, the checklist and the support model")
-    html = render_handoff_pack_html(engagement, version_number=version_number)
-    report(35, "Laying out the handoff pack")
-    document = html_to_document(html)
-    report(85, "Writing the PDF")
-    return document.write_pdf(), len(document.pages)

@@ -4,12 +4,11 @@ handoff (support model, the handoff pack), and the sign-off panel."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from enablement import documents
 from enablement.charts import completion_chart_svg
 from enablement.models import QuizAttempt, SupportPlan, TrainingAttachment
 from enablement.selectors import training as selectors
@@ -20,7 +19,6 @@ from engagements import selectors as engagement_selectors
 from engagements.access import portal_view
 from engagements.errors import ApplicationError
 from engagements.models import Engagement, Stakeholder
-from engagements.pages import document_download
 from engagements.phases import Phase
 from engagements.portal import portal_engagement_or_404, render_portal_phase
 
@@ -42,7 +40,6 @@ def portal_context(engagement: Engagement, me: Stakeholder) -> dict:
         "team_completion": completion,
         "chart": completion_chart_svg(completion),
         "support": SupportPlan.objects.filter(engagement=engagement).first(),
-        "handoff_packs": documents.shared_handoff_pack_versions(engagement=engagement),
     }
 
 
@@ -168,17 +165,6 @@ def portal_training_attachment(request: HttpRequest, public_id, module_id, attac
         TrainingAttachment.objects, module=assignment.module, public_id=attachment_id
     )
     return attachment_response(attachment)
-
-
-@portal_view
-@require_GET
-def portal_handoff_pack_download(request: HttpRequest, public_id, version_id) -> FileResponse:
-    """A handoff pack version that was sent to someone; drafts stay hidden."""
-    engagement = portal_engagement_or_404(request, public_id)
-    for version in documents.shared_handoff_pack_versions(engagement=engagement):
-        if str(version.public_id) == str(version_id):
-            return document_download(version)
-    raise Http404
 
 
 @portal_view

@@ -3,7 +3,6 @@ a service."""
 
 import logging
 
-from enablement import documents
 from enablement.services import alerts as adoption_alerts
 from enablement.services import metrics as adoption_metrics
 from engagements.beat import each_engagement
@@ -12,20 +11,6 @@ from engagements.taskpolicy import waypoint_task
 from engagements.tenancy import tenant_scope
 
 logger = logging.getLogger(__name__)
-
-
-@waypoint_task
-def render_handoff_pack(version_id: int, firm_id: int) -> None:
-    # Not retried automatically: a render error is usually in the data, so the page shows it
-    # and the consultant retries once it is fixed.
-    with tenant_scope(Firm.objects.get(pk=firm_id)):
-        documents.handoff_pack_version_render(version_id=version_id)
-
-
-@waypoint_task
-def deliver_handoff_pack(version_id: int, firm_id: int) -> None:
-    with tenant_scope(Firm.objects.get(pk=firm_id)):
-        documents.handoff_pack_version_deliver(version_id=version_id)
 
 
 # --- adoption (beat jobs and the on-demand recompute) -------------------------------------------

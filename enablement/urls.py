@@ -6,7 +6,6 @@ from enablement.views import adoption, api_keys, handoff, training
 ENGAGEMENT = "engagements/<uuid:public_id>/enablement"
 ADOPTION = f"{ENGAGEMENT}/adoption"
 MODULE = f"{ENGAGEMENT}/training/<uuid:module_id>"
-PACK = f"{ENGAGEMENT}/handoff/pack/<uuid:version_id>"
 
 workspace_patterns: list = [
     # Training (the phase's entry page), the matrix and one module.
@@ -45,13 +44,8 @@ workspace_patterns: list = [
         training.training_unassign,
         name="training_unassign",
     ),
-    # Handoff: support model, checklist, handoff pack PDF.
+    # Handoff: support model and checklist (the handoff pack PDF: engagements.document_pages).
     path(f"{ENGAGEMENT}/handoff/", handoff.handoff, name="handoff"),
-    path(f"{ENGAGEMENT}/handoff/pack/", handoff.handoff_pack_render, name="handoff_pack_render"),
-    path(f"{PACK}/progress/", handoff.handoff_pack_progress, name="handoff_pack_progress"),
-    path(f"{PACK}/retry/", handoff.handoff_pack_retry, name="handoff_pack_retry"),
-    path(f"{PACK}/download/", handoff.handoff_pack_download, name="handoff_pack_download"),
-    path(f"{PACK}/send/", handoff.handoff_pack_send, name="handoff_pack_send"),
     path(f"{ENGAGEMENT}/handoff/<slug:kind>/", handoff.handoff_item_add, name="handoff_item_add"),
     path(
         f"{ENGAGEMENT}/handoff/<slug:kind>/<uuid:item_id>/",
@@ -105,11 +99,6 @@ portal_patterns: list = [
         f"{ENGAGEMENT}/training/<uuid:module_id>/attachments/<uuid:attachment_id>/",
         portal.portal_training_attachment,
         name="portal_training_attachment",
-    ),
-    path(
-        f"{ENGAGEMENT}/handoff/pack/<uuid:version_id>/download/",
-        portal.portal_handoff_pack_download,
-        name="portal_handoff_pack_download",
     ),
     path(f"{ADOPTION}/", portal.portal_adoption, name="portal_adoption"),
 ]

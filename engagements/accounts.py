@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods
 from engagements import services
 from engagements.errors import ApplicationError
 from engagements.forms import AcceptInvitationForm
+from engagements.pages import refusal_on
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -35,15 +36,12 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         request.POST or None, initial={"full_name": _suggested_name(invitation)}
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             user = services.invitation_accept(
                 token=token,
                 full_name=form.cleaned_data["full_name"],
                 password=form.cleaned_data["password1"],
             )
-        except ApplicationError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("home")
     status = 400 if form.errors else 200

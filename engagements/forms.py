@@ -21,6 +21,7 @@ from engagements.models import (
     User,
 )
 from engagements.phases import WORKING_PHASES, Phase
+from engagements.registry import DocumentKind
 from engagements.selectors import client_list, consultant_choices
 
 
@@ -309,3 +310,21 @@ class RejectForm(forms.Form):
         label="Why do you reject it?", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
     )
     reviewed_digest = forms.CharField(widget=forms.HiddenInput)
+
+
+class SendDocumentForm(forms.Form):
+    """The stakeholders to send a document version to; the kind says who is ticked at first."""
+
+    recipients = forms.ModelMultipleChoiceField(
+        queryset=Stakeholder.unscoped.none(), widget=forms.CheckboxSelectMultiple,
+        label="Send to", required=False,
+    )  # fmt: skip
+
+    def __init__(self, *args, engagement: Engagement, kind: DocumentKind, **kwargs) -> None:
+        kwargs.setdefault("prefix", "send")
+        super().__init__(*args, **kwargs)
+        limit_to_engagement(self, engagement, recipients=Stakeholder)
+        if not self.is_bound:
+            self.initial["recipients"] = [
+                s.pk for s in self.fields["recipients"].queryset if kind.recipients(s)
+            ]

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from engagements import registry, selectors
 from engagements.access import workspace_view
-from engagements.errors import ApplicationError
+from engagements.document_pages import document_section
 from engagements.forms import (
     CharterSummaryForm,
     HeadcountForm,
@@ -41,7 +41,7 @@ from engagements.models import (
     SuccessMetric,
     Tool,
 )
-from engagements.pages import engagement_or_404, show_error
+from engagements.pages import engagement_or_404, refusal_on
 from engagements.phases import WORKING_PHASES, Phase
 from engagements.services import charter as charter_services
 from engagements.services import signoffs
@@ -239,6 +239,7 @@ def _page_context(engagement: Engagement, *, add_forms: dict | None = None, **ov
         "phases": WORKING_PHASES,
         "responsibilities": Responsibility.choices,
         "reopen_form": ReopenForm(),
+        "charter_document": document_section("charter", engagement),
     }
     context.update(overrides)
     return context
@@ -264,13 +265,10 @@ def onboarding_summary(request: HttpRequest, public_id) -> HttpResponse:
     engagement = engagement_or_404(public_id)
     form = CharterSummaryForm(request.POST, prefix="summary")
     if form.is_valid():
-        try:
+        with refusal_on(form):
             charter_services.charter_summary_update(
                 engagement=engagement, actor=request.user, **form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             if not request.htmx:
                 messages.success(request, "Charter saved.")
                 return redirect("onboarding", engagement.public_id)
@@ -287,13 +285,10 @@ def onboarding_item_add(request: HttpRequest, public_id, section: str) -> HttpRe
     spec = _section(section)
     form = spec.form(request.POST, prefix=spec.slug)
     if form.is_valid():
-        try:
+        with refusal_on(form):
             charter_services.charter_item_create(
                 engagement=engagement, actor=request.user, section=spec.slug, data=form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             if not request.htmx:
                 return redirect("onboarding", engagement.public_id)
             form = None
@@ -325,13 +320,10 @@ def onboarding_item_edit(request: HttpRequest, public_id, section: str, item_id)
     item = _item(engagement, spec, item_id)
     form = spec.form(request.POST or None, instance=item, prefix=f"edit-{spec.slug}")
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             charter_services.charter_item_update(
                 item=item, actor=request.user, section=spec.slug, data=form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             if not request.htmx:
                 return redirect("onboarding", engagement.public_id)
             return _render_section(request, engagement, spec, None)
@@ -360,10 +352,7 @@ def onboarding_item_delete(request: HttpRequest, public_id, section: str, item_i
             "engagements/charter_item_confirm_delete.html",
             {"engagement": engagement, "section": spec, "item": item},
         )
-    try:
-        charter_services.charter_item_delete(item=item, actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
+    charter_services.charter_item_delete(item=item, actor=request.user)
     if request.htmx:
         return _render_section(request, engagement, spec, None)
     return redirect("onboarding", engagement.public_id)
@@ -383,14 +372,10 @@ def onboarding_raci(request: HttpRequest, public_id) -> HttpResponse:
     if invalid:
         messages.error(request, "Each RACI cell must be R, A, C, I or empty. Nothing was saved.")
     else:
-        try:
-            charter_services.raci_update(
-                engagement=engagement, actor=request.user, assignments=assignments
-            )
-        except ApplicationError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, "RACI saved.")
+        charter_services.raci_update(
+            engagement=engagement, actor=request.user, assignments=assignments
+        )
+        messages.success(request, "RACI saved.")
     return redirect(f"{_onboarding_url(engagement)}#raci")
 
 
@@ -418,21 +403,16 @@ def signoff_request(request: HttpRequest, public_id, phase: str) -> HttpResponse
         typed = request.POST.get("due_date", "")
         messages.error(request, f"“{typed}” is not a date: choose the day the decision is due.")
         return redirect(spec.workspace_url_name, engagement.public_id)
-    try:
-        signoff = signoffs.signoff_request_create(
-            engagement=engagement,
-            phase=phase,
-            actor=request.user,
-            due_date=form.cleaned_data["due_date"],
-        )
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            f"Sign-off requested, due {signoff.due_date:%-d %b %Y}. "
-            "The approvers have been emailed.",
-        )
+    signoff = signoffs.signoff_request_create(
+        engagement=engagement,
+        phase=phase,
+        actor=request.user,
+        due_date=form.cleaned_data["due_date"],
+    )
+    messages.success(
+        request,
+        f"Sign-off requested, due {signoff.due_date:%-d %b %Y}. The approvers have been emailed.",
+    )
     return redirect(spec.workspace_url_name, engagement.public_id)
 
 
@@ -445,17 +425,13 @@ def phase_reopen(request: HttpRequest, public_id, phase: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Say why the phase is reopened.")
         return redirect(spec.workspace_url_name, engagement.public_id)
-    try:
-        signoffs.phase_reopen(
-            engagement=engagement,
-            phase=phase,
-            actor=request.user,
-            reason=form.cleaned_data["reason"],
-        )
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"{Phase(phase).label} reopened.")
+    signoffs.phase_reopen(
+        engagement=engagement,
+        phase=phase,
+        actor=request.user,
+        reason=form.cleaned_data["reason"],
+    )
+    messages.success(request, f"{Phase(phase).label} reopened.")
     return redirect(spec.workspace_url_name, engagement.public_id)
 
 
@@ -463,12 +439,8 @@ def phase_reopen(request: HttpRequest, public_id, phase: str) -> HttpResponse:
 @require_POST
 def engagement_advance(request: HttpRequest, public_id) -> HttpResponse:
     engagement = engagement_or_404(public_id)
-    try:
-        engagement = signoffs.engagement_advance(engagement=engagement, actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request, f"The engagement moved on to {engagement.get_current_phase_display()}."
-        )
+    engagement = signoffs.engagement_advance(engagement=engagement, actor=request.user)
+    messages.success(
+        request, f"The engagement moved on to {engagement.get_current_phase_display()}."
+    )
     return redirect("engagement_detail", engagement.public_id)

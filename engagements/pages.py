@@ -1,6 +1,9 @@
 """Helpers every workspace page shares: finding the engagement, showing a refused rule on its
 form, and the context of a phase page (its gate panel)."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django import forms
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
@@ -22,6 +25,25 @@ def engagement_or_404(public_id) -> Engagement:
 def show_error(form: forms.BaseForm, error: ApplicationError) -> None:
     """Put a service's refusal on the field it names, or on the form as a whole."""
     form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+@contextmanager
+def refusal_on(form: forms.Form) -> Iterator[None]:
+    """Run a form's action; a service's refusal lands on the form (see `show_error`) instead
+    of leaving the view, so the page is shown again with what was typed and the reason:
+
+        if form.is_valid():
+            with refusal_on(form):
+                services.thing_create(...)
+                return redirect(...)
+        return render(request, "page.html", {"form": form}, status=400)
+
+    Refusals outside a form go to `RefusalMiddleware`, which shows them on the page the user
+    acted from."""
+    try:
+        yield
+    except ApplicationError as error:
+        show_error(form, error)
 
 
 def phase_page(engagement: Engagement, phase: str, section: str) -> dict:

@@ -7,7 +7,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from engagements import registry, selectors
 from engagements.access import portal_view
-from engagements.errors import ApplicationError
 from engagements.forms import ApproveForm, RejectForm
 from engagements.models import (
     Decision,
@@ -15,8 +14,9 @@ from engagements.models import (
     RequestStatus,
     SignoffRequest,
 )
+from engagements.pages import refusal_on
 from engagements.phases import Phase
-from engagements.services import signoffs
+from engagements.services import documents, signoffs
 from engagements.views import notification_settings_page
 from engagements.waiting import waiting_for_client
 
@@ -89,6 +89,7 @@ def portal_phase_context(request: HttpRequest, engagement: Engagement, phase: st
         "me": me,
         **spec.portal_context(engagement, me),
         **_signoff_context(engagement, me, phase, **forms),
+        "shared_documents": documents.document_shared_by_phase(engagement=engagement, phase=phase),
     }
 
 
@@ -124,7 +125,7 @@ def portal_signoff_decide(request: HttpRequest, public_id, phase: str) -> HttpRe
     form_class = ApproveForm if decision == Decision.APPROVE else RejectForm
     form = form_class(request.POST, prefix="approve" if form_class is ApproveForm else "reject")
     if form.is_valid():
-        try:
+        with refusal_on(form):
             signoffs.signoff_decide(
                 request=signoff,
                 stakeholder=me,
@@ -135,9 +136,6 @@ def portal_signoff_decide(request: HttpRequest, public_id, phase: str) -> HttpRe
                 ip_address=request.META.get("REMOTE_ADDR"),
                 user_agent=request.headers.get("user-agent", ""),
             )
-        except ApplicationError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        else:
             verb = "approved" if decision == Decision.APPROVE else "rejected"
             messages.success(request, f"You {verb} {Phase(phase).label}. Thank you.")
             return redirect(spec.portal_url_name, engagement.public_id)

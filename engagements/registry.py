@@ -6,6 +6,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from engagements.phases import Phase
 
@@ -66,6 +67,79 @@ def registered_spec(phase: str) -> PhaseSpec:
 
 def is_available(phase: str) -> bool:
     return Phase(phase) in _specs
+
+
+# --- document kinds -----------------------------------------------------------------------------
+
+
+def approvers(stakeholder: Any) -> bool:
+    """The default audience of most documents: the approvers, who sign the phase off."""
+    return bool(stakeholder.is_approver)
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    """A versioned PDF of a phase, declared once (from the phase app's AppConfig.ready). The
+    shared pipeline (`engagements.services.documents`), views (`engagements.document_pages`),
+    tasks, templates (`documents/`) and email give every kind render, progress, retry,
+    download, send with delivery records, and portal download."""
+
+    slug: str
+    """In URLs and delivery keys ("report" → `report:<version id>:<address>`)."""
+    label: str
+    """Its name as a title: "Diagnostic report"."""
+    noun: str
+    """Its name in a sentence: "the {noun} is attached"."""
+    phase: Phase
+    model: type[Any]
+    """A DocumentVersion subclass with an `engagement` foreign key."""
+    template: str
+    """The PDF template; it extends documents/pdf/base.html."""
+    context: Callable[..., dict]
+    """context(engagement, version_number=…) -> what the template needs."""
+    page_url_name: str
+    """The workspace page that shows the versions (documents/_versions.html)."""
+    summary: str
+    """What is in it, in one sentence for the email: "what we found, …"."""
+    recipients: Callable[[Any], bool] = approvers
+    """recipients(stakeholder) -> ticked by default in the send form."""
+    in_portal: bool = True
+    """Versions sent to someone are downloadable by the engagement's portal stakeholders."""
+    folder: str = ""
+    """Storage folder of its PDFs; by default `documents/<slug>`."""
+    job_kind: str = ""
+    """The Job.kind of its renders; by default the slug."""
+    anchor: str = ""
+    """The versions section's id on its page, so actions come back to it."""
+
+    @property
+    def storage_folder(self) -> str:
+        return self.folder or f"documents/{self.slug}"
+
+    @property
+    def render_job_kind(self) -> str:
+        return self.job_kind or self.slug
+
+    def delivery_prefix(self, version: Any) -> str:
+        return f"{self.slug}:{version.public_id}:"
+
+
+_documents: dict[str, DocumentKind] = {}
+
+
+def register_document(kind: DocumentKind) -> None:
+    _documents[kind.slug] = kind
+
+
+def document_kind(slug: str) -> DocumentKind | None:
+    return _documents.get(slug)
+
+
+def document_kinds(*, phase: str | None = None) -> list[DocumentKind]:
+    """Every registered kind (of `phase`), in phase order."""
+    order = list(Phase)
+    kinds = sorted(_documents.values(), key=lambda kind: order.index(kind.phase))
+    return [kind for kind in kinds if phase is None or kind.phase == phase]
 
 
 # --- what waits on whom ------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import logging
 
 from engagements.beat import each_engagement
 from engagements.models import Engagement, Firm, RequestStatus
-from engagements.services import digest, email_deliver, reminders
+from engagements.services import digest, documents, email_deliver, reminders
 from engagements.services.jobs import jobs_watchdog as _jobs_watchdog
 from engagements.services.outbox import outbox_sweep as _outbox_sweep
 from engagements.taskpolicy import waypoint_task
@@ -63,3 +63,29 @@ def send_daily_digests() -> None:
                 logger.exception(
                     "Daily digests of firm %s failed; tomorrow's run tries again", firm.pk
                 )
+
+
+# --- documents (engagements.registry.DocumentKind) ---------------------------------------------
+
+
+def _kind(slug: str):
+    from engagements import registry
+
+    kind = registry.document_kind(slug)
+    if kind is None:
+        raise LookupError(f"No document kind {slug!r} is registered.")
+    return kind
+
+
+@waypoint_task
+def render_document(kind: str, version_id: int, firm_id: int) -> None:
+    # Not retried automatically: a render error is usually in the data, so the page shows it
+    # and the consultant retries once it is fixed.
+    with tenant_scope(Firm.objects.get(pk=firm_id)):
+        documents.document_render(kind=_kind(kind), version_id=version_id)
+
+
+@waypoint_task
+def deliver_document(kind: str, version_id: int, firm_id: int) -> None:
+    with tenant_scope(Firm.objects.get(pk=firm_id)):
+        documents.document_deliver(kind=_kind(kind), version_id=version_id)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from engagements import accounts, onboarding, portal, views, work
+from engagements import accounts, document_pages, onboarding, portal, views, work
 from engagements.forms import SignInForm
 
 account_patterns = [
@@ -14,6 +14,9 @@ account_patterns = [
     ),
     path("", include("django.contrib.auth.urls")),
 ]
+
+DOCUMENT = "engagements/<uuid:public_id>/documents/<slug:kind>"
+VERSION = f"{DOCUMENT}/v/<uuid:version_id>"
 
 workspace_patterns = [
     path("", views.dashboard, name="dashboard"),
@@ -89,6 +92,14 @@ workspace_patterns = [
         onboarding.onboarding_item_delete,
         name="onboarding_item_delete",
     ),
+    # Every document kind (engagements.registry.DocumentKind), by its slug.
+    path(f"{DOCUMENT}/render/", document_pages.document_render, name="document_render"),
+    path(f"{VERSION}/progress/", document_pages.document_progress, name="document_progress"),
+    path(f"{VERSION}/retry/", document_pages.document_retry, name="document_retry"),
+    path(
+        f"{VERSION}/download/", document_pages.document_version_download, name="document_download"
+    ),
+    path(f"{VERSION}/send/", document_pages.document_send, name="document_send"),
 ]
 
 portal_patterns = [
@@ -108,6 +119,11 @@ portal_patterns = [
         "engagements/<uuid:public_id>/phases/<str:phase>/decide/",
         portal.portal_signoff_decide,
         name="portal_signoff_decide",
+    ),
+    path(
+        f"{VERSION}/download/",
+        document_pages.portal_document_download,
+        name="portal_document_download",
     ),
 ]
 

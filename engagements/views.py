@@ -24,7 +24,7 @@ from engagements.forms import (
     StakeholderForm,
 )
 from engagements.models import Engagement, OutboundEmail, Role, Stakeholder
-from engagements.pages import show_error
+from engagements.pages import refusal_on
 from engagements.portfolio_chart import phase_durations_svg, slowest_phase
 from engagements.services import signoffs
 from engagements.waiting import waiting_for_staff
@@ -66,11 +66,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def client_list(request: HttpRequest) -> HttpResponse:
     form = ClientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             client = services.client_create(firm=request.membership.firm, **form.cleaned_data)
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, f"Client “{client.name}” added.")
             return redirect("client_list")
     page = _page(request, selectors.client_list())
@@ -85,7 +82,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
 def engagement_create(request: HttpRequest) -> HttpResponse:
     form = EngagementForm(request.POST or None, initial={"lead_consultant": request.user})
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             engagement = services.engagement_create(
                 actor=request.user,
                 client=form.cleaned_data["client"],
@@ -94,9 +91,6 @@ def engagement_create(request: HttpRequest) -> HttpResponse:
                 start_date=form.cleaned_data["start_date"],
                 target_date=form.cleaned_data["target_date"],
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, "Engagement created. Add its stakeholders next.")
             return redirect("engagement_detail", engagement.public_id)
     has_clients = selectors.client_list().exists()
@@ -115,13 +109,10 @@ def engagement_edit(request: HttpRequest, public_id) -> HttpResponse:
     engagement = _engagement(public_id)
     form = EngagementForm(request.POST or None, instance=engagement)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             services.engagement_update(
                 engagement=engagement, actor=request.user, **form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, "Engagement saved.")
             return redirect("engagement_detail", engagement.public_id)
     status = 400 if request.method == "POST" else 200
@@ -162,13 +153,10 @@ def stakeholder_add(request: HttpRequest, public_id) -> HttpResponse:
     engagement = _engagement(public_id)
     form = StakeholderForm(request.POST)
     if form.is_valid():
-        try:
+        with refusal_on(form):
             stakeholder = services.stakeholder_create(
                 engagement=engagement, actor=request.user, **form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             if not request.htmx:
                 messages.success(request, f"{stakeholder.name} added.")
                 return redirect("engagement_detail", engagement.public_id)
@@ -189,13 +177,10 @@ def stakeholder_edit(request: HttpRequest, public_id, stakeholder_id) -> HttpRes
     stakeholder = _stakeholder(engagement, stakeholder_id)
     form = StakeholderForm(request.POST or None, instance=stakeholder)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             services.stakeholder_update(
                 stakeholder=stakeholder, actor=request.user, **form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             if request.htmx:
                 return render(
                     request,
@@ -234,12 +219,8 @@ def stakeholder_delete(request: HttpRequest, public_id, stakeholder_id) -> HttpR
 def stakeholder_invite(request: HttpRequest, public_id, stakeholder_id) -> HttpResponse:
     engagement = _engagement(public_id)
     stakeholder = _stakeholder(engagement, stakeholder_id)
-    try:
-        services.stakeholder_invite(stakeholder=stakeholder, actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"Portal invitation sent to {stakeholder.email}.")
+    services.stakeholder_invite(stakeholder=stakeholder, actor=request.user)
+    messages.success(request, f"Portal invitation sent to {stakeholder.email}.")
     return redirect("engagement_detail", engagement.public_id)
 
 
@@ -267,11 +248,8 @@ def email_resend(request: HttpRequest, email_id) -> HttpResponse:
 def team(request: HttpRequest) -> HttpResponse:
     form = InviteConsultantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             services.consultant_invite(inviter=request.membership, email=form.cleaned_data["email"])
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
             return redirect("team")
     context = {
@@ -289,13 +267,10 @@ def gate_settings(request: HttpRequest) -> HttpResponse:
     current = signoffs.gate_settings_get(firm=request.membership.firm)
     form = GateSettingsForm(request.POST if request.method == "POST" else None, instance=current)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             signoffs.gate_settings_update(
                 firm=request.membership.firm, actor=request.user, **form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, "Sign-off reminders saved.")
             return redirect("gate_settings")
     status = 400 if request.method == "POST" else 200

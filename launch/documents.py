@@ -1,50 +1,23 @@
-"""The launch plan PDF: its versions (rendered in the background, v1, v2, …).
+"""Phase 5's document: the launch plan, declared for the shared pipeline
+(`engagements.registry.DocumentKind`)."""
 
-The pipeline itself is shared with the diagnostic report (`engagements.services.documents`);
-these functions bind it to the launch plan, and the views call only these.
-"""
-
-from engagements.models import Engagement, User
 from engagements.phases import Phase
-from engagements.services import documents
+from engagements.registry import DocumentKind
 from launch.models import LaunchPlanVersion
+from launch.plan_pdf import launch_plan_context
 
-LAUNCH = Phase.LAUNCH
-FOLDER = "launch-plans"
-
-
-def launch_plan_delivery_prefix(version: LaunchPlanVersion) -> str:
-    return f"launch-plan:{version.public_id}:"
-
-
-def launch_plan_version_request(*, engagement: Engagement, actor: User) -> LaunchPlanVersion:
-    """Queue a new version (v1, v2, …) for rendering after this transaction commits."""
-    from launch.tasks import render_launch_plan
-
-    return documents.document_request(
-        model=LaunchPlanVersion, engagement=engagement, phase=LAUNCH, actor=actor,
-        kind="launch_plan", task=render_launch_plan,
-    )  # fmt: skip
-
-
-def launch_plan_version_render(*, version_id: int) -> LaunchPlanVersion:
-    """Render one version to PDF and store it. Safe to run again: a stored version is kept."""
-    from launch.plan_pdf import render_launch_plan_pdf
-
-    version = LaunchPlanVersion.objects.select_related("engagement", "job").get(pk=version_id)
-    return documents.document_render(
-        version=version,
-        render_pdf=lambda engagement, number, progress: render_launch_plan_pdf(
-            engagement, version_number=number, progress=progress
-        ),
-        folder=FOLDER,
-    )
-
-
-def launch_plan_versions(*, engagement: Engagement) -> list[LaunchPlanVersion]:
-    """Every version with its job, newest first (one query)."""
-    return list(
-        LaunchPlanVersion.objects.filter(engagement=engagement).select_related(
-            "job", "requested_by"
-        )
-    )
+LAUNCH_PLAN = DocumentKind(
+    slug="launch-plan",
+    label="Launch plan",
+    noun="launch plan",
+    phase=Phase.LAUNCH,
+    model=LaunchPlanVersion,
+    template="launch/pdf/launch_plan.html",
+    context=launch_plan_context,
+    page_url_name="launch",
+    anchor="launch-plan-pdf",
+    summary="the cutover window and its runbook, who is told what and when, what we watch, "
+    "when and how we roll back, and the rollout waves with their go criteria.",
+    folder="launch-plans",
+    job_kind="launch_plan",
+)

@@ -1,4 +1,4 @@
-"""The launch plan: its context, its HTML and its PDF.
+"""The launch plan's context (its template and PDF: `launch.documents`).
 
 Read in a fixed number of queries whatever the size of the plan. The caller sets the tenant
 scope; every query goes through the scoped managers, so another firm's engagement is not found.
@@ -6,15 +6,12 @@ scope; every query goes through the scoped managers, so another firm's engagemen
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from django.db.models import Prefetch
-from django.template.loader import render_to_string
 from django.utils import timezone
 
-from diagnostics.report import html_to_document
 from engagements.models import Engagement, Stakeholder, StakeholderRole
 from launch.forms import zone_or_none
 from launch.models import (
@@ -25,10 +22,6 @@ from launch.models import (
     RunbookStep,
     Wave,
 )
-
-TEMPLATE = "launch/pdf/launch_plan.html"
-
-Progress = Callable[[int, str], None]
 
 ROLE_LABELS = dict(StakeholderRole.choices)
 
@@ -64,27 +57,3 @@ def launch_plan_context(
         "rollback_steps": list(RollbackStep.objects.filter(engagement=engagement)),
         "waves": list(waves),
     }
-
-
-def render_launch_plan_html(engagement: Engagement, *, version_number: int) -> str:
-    return render_to_string(
-        TEMPLATE, launch_plan_context(engagement, version_number=version_number)
-    )
-
-
-def render_launch_plan_pdf(
-    engagement: Engagement, *, version_number: int, progress: Progress | None = None
-) -> tuple[bytes, int]:
-    """The launch plan as PDF bytes and its page count. `progress(percent, message)` is told
-    each step. Like the diagnostic report, it renders offline: external URLs are refused."""
-
-    def report(percent: int, message: str) -> None:
-        if progress is not None:
-            progress(percent, message)
-
-    report(10, "Gathering the runbook, communications and waves")
-    html = render_launch_plan_html(engagement, version_number=version_number)
-    report(35, "Laying out the launch plan")
-    document = html_to_document(html)
-    report(85, "Writing the PDF")
-    return document.write_pdf(), len(document.pages)

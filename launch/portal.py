@@ -8,9 +8,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from engagements.access import portal_view
-from engagements.errors import ApplicationError
 from engagements.forms import ShapeOnlyModelForm
 from engagements.models import Engagement, Stakeholder
+from engagements.pages import refusal_on
 from engagements.phases import Phase
 from engagements.portal import (
     portal_engagement_or_404,
@@ -70,13 +70,10 @@ def portal_incident_report(request: HttpRequest, public_id) -> HttpResponse:
     engagement = portal_engagement_or_404(request, public_id)
     form = IncidentReportForm(request.POST)
     if form.is_valid():
-        try:
+        with refusal_on(form):
             services.incident_report(
                 engagement=engagement, reporter=request.user, **form.cleaned_data
             )
-        except ApplicationError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        else:
             messages.success(
                 request,
                 "Thank you — your incident is reported. Your consultant responds to it; its "

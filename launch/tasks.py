@@ -4,7 +4,7 @@ from engagements.beat import each_engagement
 from engagements.models import Firm
 from engagements.taskpolicy import waypoint_task
 from engagements.tenancy import tenant_scope
-from launch import documents, selectors, services
+from launch import selectors, services
 from launch.workbench import services as workbench
 
 
@@ -30,14 +30,6 @@ def escalate_incidents() -> None:
         lambda engagement: services.incidents_escalate(engagement=engagement, now=now),
         "Incident escalation",
     )
-
-
-@waypoint_task
-def render_launch_plan(version_id: int, firm_id: int) -> None:
-    # Not retried automatically: a render error is usually in the data, so the page shows it
-    # and the consultant renders again once it is fixed.
-    with tenant_scope(Firm.objects.get(pk=firm_id)):
-        documents.launch_plan_version_render(version_id=version_id)
 
 
 # --- the data-migration workbench -------------------------------------------------------------

@@ -8,7 +8,6 @@ MIGRATION = f"{ENGAGEMENT}/migration"
 
 workspace_patterns = [
     path(f"{ENGAGEMENT}/", views.launch, name="launch"),
-    path(f"{ENGAGEMENT}/plan/render/", views.launch_plan_render, name="launch_plan_render"),
     path(f"{ENGAGEMENT}/plan/<slug:kind>/", views.plan_item_add, name="launch_item_add"),
     path(
         f"{ENGAGEMENT}/plan/<slug:kind>/<uuid:item_id>/delete/",
@@ -23,11 +22,6 @@ workspace_patterns = [
         f"{ENGAGEMENT}/hypercare/<uuid:incident_id>/",
         views.incident,
         name="incident",
-    ),
-    path(
-        f"{ENGAGEMENT}/plan/v/<uuid:version_id>/download/",
-        views.launch_plan_download,
-        name="launch_plan_download",
     ),
 ]
 

@@ -7,18 +7,23 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from engagements.access import workspace_view
+from engagements.document_pages import document_section
 from engagements.errors import ApplicationError
 from engagements.models import Engagement, Stakeholder, StakeholderRole
-from engagements.pages import document_download, engagement_or_404, phase_page, show_error
+from engagements.pages import (
+    engagement_or_404,
+    phase_page,
+    refusal_on,
+)
 from engagements.phases import Phase
-from launch import documents, services
+from launch import services
 from launch.charts import incident_trend_svg
 from launch.forms import (
     CommunicationForm,
@@ -40,7 +45,6 @@ from launch.models import (
     IncidentSeverity,
     IncidentStatus,
     LaunchPlan,
-    LaunchPlanVersion,
     MonitoringCheck,
     RollbackStep,
     RunbookStep,
@@ -100,7 +104,7 @@ def _plan_context(
             kind: forms.get(kind) or form_class(prefix=kind)
             for kind, (_, form_class) in PLAN_ITEMS.items()
         },
-        "versions": documents.launch_plan_versions(engagement=engagement),
+        "launch_plan_document": document_section("launch-plan", engagement),
     }
 
 
@@ -115,11 +119,8 @@ def launch(request: HttpRequest, public_id) -> HttpResponse:
     with _in_zone(zone):
         form = PlanForm(request.POST or None, instance=plan, prefix="plan")
         if request.method == "POST" and form.is_valid():
-            try:
+            with refusal_on(form):
                 services.plan_update(engagement=engagement, actor=request.user, **form.cleaned_data)
-            except ApplicationError as error:
-                show_error(form, error)
-            else:
                 messages.success(request, "Cutover window saved.")
                 return redirect("launch", engagement.public_id)
         context = _plan_context(engagement, plan, {"plan": form})
@@ -141,13 +142,10 @@ def plan_item_add(request: HttpRequest, public_id, kind: str) -> HttpResponse:
     with _in_zone(_zone(plan)):
         form = form_class(request.POST, prefix=kind)
         if form.is_valid():
-            try:
+            with refusal_on(form):
                 item = services.item_save(
                     engagement=engagement, actor=request.user, model=model, **form.cleaned_data
                 )
-            except ApplicationError as error:
-                show_error(form, error)
-            else:
                 messages.success(request, f"“{item}” added.")
                 return redirect(f"{reverse('launch', args=[engagement.public_id])}#{kind}")
         context = _plan_context(engagement, plan, {kind: form})
@@ -160,12 +158,8 @@ def plan_item_delete(request: HttpRequest, public_id, kind: str, item_id) -> Htt
     engagement = engagement_or_404(public_id)
     model, _ = _kind(kind)
     item = get_object_or_404(model.objects, engagement=engagement, public_id=item_id)
-    try:
-        services.item_delete(item=item, actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"“{item}” removed.")
+    services.item_delete(item=item, actor=request.user)
+    messages.success(request, f"“{item}” removed.")
     return redirect(f"{reverse('launch', args=[engagement.public_id])}#{kind}")
 
 
@@ -203,29 +197,6 @@ def runbook_tick(request: HttpRequest, public_id, step_id) -> HttpResponse:
     return redirect(f"{reverse('launch', args=[engagement.public_id])}#runbook")
 
 
-@workspace_view
-@require_POST
-def launch_plan_render(request: HttpRequest, public_id) -> HttpResponse:
-    engagement = engagement_or_404(public_id)
-    try:
-        version = documents.launch_plan_version_request(engagement=engagement, actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"Rendering launch plan v{version.number}…")
-    return redirect(f"{reverse('launch', args=[engagement.public_id])}#launch-plan-pdf")
-
-
-@workspace_view
-@require_GET
-def launch_plan_download(request: HttpRequest, public_id, version_id) -> FileResponse:
-    engagement = engagement_or_404(public_id)
-    version = get_object_or_404(
-        LaunchPlanVersion.objects, engagement=engagement, public_id=version_id
-    )
-    return document_download(version)
-
-
 # --- waves ------------------------------------------------------------------------------------
 
 
@@ -242,13 +213,10 @@ def waves(request: HttpRequest, public_id) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         members = list(data.pop("members"))
-        try:
+        with refusal_on(form):
             wave = services.wave_save(
                 engagement=engagement, actor=request.user, members=members, **data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, f"“{wave.name}” planned.")
             return redirect("wave", engagement.public_id, wave.public_id)
     context = {
@@ -277,31 +245,19 @@ def wave(request: HttpRequest, public_id, wave_id) -> HttpResponse:
     )
     back = reverse("wave", args=[engagement.public_id, current.public_id])
     if post is not None and "set_status" in post:
-        try:
-            services.wave_set_status(
-                wave=current, actor=request.user, status=post.get("status", "")
-            )
-        except ApplicationError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"{current.name}: {current.get_status_display()}.")
+        services.wave_set_status(wave=current, actor=request.user, status=post.get("status", ""))
+        messages.success(request, f"{current.name}: {current.get_status_display()}.")
         return redirect(back)
     if decision_form.is_bound and decision_form.is_valid():
-        try:
+        with refusal_on(decision_form):
             services.wave_decide(wave=current, actor=request.user, **decision_form.cleaned_data)
-        except ApplicationError as error:
-            show_error(decision_form, error)
-        else:
             messages.success(request, f"{current.name}: {current.get_status_display()} recorded.")
             return redirect(f"{back}#decisions")
     if feedback_form.is_bound and feedback_form.is_valid():
-        try:
+        with refusal_on(feedback_form):
             services.pilot_feedback_add(
                 wave=current, actor=request.user, **feedback_form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(feedback_form, error)
-        else:
             messages.success(request, "Feedback recorded.")
             return redirect(f"{back}#feedback")
     context = {
@@ -376,13 +332,10 @@ def hypercare(request: HttpRequest, public_id) -> HttpResponse:
     engagement = engagement_or_404(public_id)
     form = IncidentForm(request.POST or None, prefix="incident")
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             incident = services.incident_report(
                 engagement=engagement, reporter=request.user, **form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, f"Incident “{incident.title}” reported.")
             return redirect("incident", engagement.public_id, incident.public_id)
     incidents = Incident.objects.filter(engagement=engagement).select_related("assignee")
@@ -412,11 +365,8 @@ def incident(request: HttpRequest, public_id, incident_id) -> HttpResponse:
         initial={"status": current.status, "assignee": current.assignee_id},
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             services.incident_update(incident=current, actor=request.user, **form.cleaned_data)
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, "Incident updated.")
             return redirect("incident", engagement.public_id, current.public_id)
     context = {

@@ -14,6 +14,7 @@ from engagements.access import portal_view
 from engagements.errors import ApplicationError
 from engagements.forms import ShapeOnlyModelForm
 from engagements.models import Engagement, Stakeholder
+from engagements.pages import refusal_on
 from engagements.phases import Phase
 from engagements.portal import (
     portal_engagement_or_404,
@@ -236,11 +237,8 @@ def portal_feedback(request: HttpRequest, public_id, round_id) -> HttpResponse:
         request.POST, uat_round=uat_round, scenarios=list(uat_round.scenarios.all())
     )
     if form.is_valid():
-        try:
+        with refusal_on(form):
             services.feedback_file(uat_round=uat_round, reporter=me, **form.cleaned_data)
-        except ApplicationError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
-        else:
             messages.success(
                 request,
                 "Thank you — your feedback is filed. Your consultant triages it; its outcome "

@@ -11,6 +11,7 @@ from engagements.errors import ApplicationError
 from engagements.models import Engagement, Stakeholder, User
 from engagements.phases import Phase
 from engagements.services.signoffs import phase_edit
+from engagements.uploads import upload_name
 from sprints.models import (
     CheckIn,
     Deliverable,
@@ -194,15 +195,15 @@ def run_record(
                 result = results[step.pk]
                 upload = result.get("evidence")
                 name = ""
+                shown = upload_name(upload.name) if upload is not None else ""
                 if upload is not None:
                     name = default_storage.save(
-                        f"evidence/{scenario.engagement.public_id}/{upload.name}", upload
+                        f"evidence/{scenario.engagement.public_id}/{shown}", upload
                     )
                     stored.append(name)
                 StepResult.objects.create(
                     firm=locked.firm, run=run, step=step, status=result["status"],
-                    notes=result.get("notes", ""), evidence=name,
-                    evidence_name=upload.name if upload else "",
+                    notes=result.get("notes", ""), evidence=name, evidence_name=shown,
                 )  # fmt: skip
     except Exception:
         for name in stored:  # the transaction rolled back: leave no orphaned files either

@@ -14,7 +14,7 @@ from architecture.models import Integration, Stage
 from engagements.access import workspace_view
 from engagements.errors import ApplicationError
 from engagements.models import Engagement
-from engagements.pages import engagement_or_404, phase_page, show_error
+from engagements.pages import engagement_or_404, phase_page, refusal_on
 from engagements.phases import Phase
 from sprints import services
 from sprints.charts import burn_up_svg
@@ -57,13 +57,10 @@ def sprints(request: HttpRequest, public_id) -> HttpResponse:
     engagement = engagement_or_404(public_id)
     form = SprintForm(request.POST or None, prefix="sprint")
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             sprint = services.sprint_save(
                 engagement=engagement, actor=request.user, **form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, f"“{sprint.name}” planned: add its deliverables.")
             return redirect("sprint", engagement.public_id, sprint.public_id)
     rows = Sprint.objects.filter(engagement=engagement).annotate(
@@ -129,11 +126,8 @@ def sprint(request: HttpRequest, public_id, sprint_id) -> HttpResponse:
     current = _sprint(engagement, sprint_id)
     form = DeliverableForm(request.POST or None, engagement=engagement, prefix="deliverable")
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             services.deliverable_save(sprint=current, actor=request.user, **form.cleaned_data)
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, "Deliverable added.")
             return redirect("sprint", engagement.public_id, current.public_id)
     context = _sprint_context(engagement, current, deliverable_form=form)
@@ -147,11 +141,8 @@ def check_in(request: HttpRequest, public_id, sprint_id) -> HttpResponse:
     current = _sprint(engagement, sprint_id)
     form = CheckInForm(request.POST, prefix="check_in")
     if form.is_valid():
-        try:
+        with refusal_on(form):
             services.check_in_add(sprint=current, actor=request.user, **form.cleaned_data)
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, "Check-in recorded.")
             return redirect(
                 f"{reverse('sprint', args=[engagement.public_id, current.public_id])}#check-ins"
@@ -245,13 +236,10 @@ def scenarios(request: HttpRequest, public_id) -> HttpResponse:
     engagement = engagement_or_404(public_id)
     form = ScenarioForm(request.POST or None, prefix="scenario")
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             created = services.scenario_save(
                 engagement=engagement, actor=request.user, **form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, f"“{created.title}” created: add its steps.")
             return redirect("scenario", engagement.public_id, created.public_id)
     state = scenario_run_states(engagement=engagement)
@@ -291,23 +279,16 @@ def scenario(request: HttpRequest, public_id, scenario_id) -> HttpResponse:
             step = get_object_or_404(
                 ScenarioStep.objects, scenario=current, public_id=request.POST["remove_step"]
             )
-            try:
-                services.step_delete(step=step, actor=request.user)
-            except ApplicationError as error:
-                messages.error(request, error.message)
-            else:
-                messages.success(request, "Step removed.")
+            services.step_delete(step=step, actor=request.user)
+            messages.success(request, "Step removed.")
             return redirect("scenario", engagement.public_id, current.public_id)
         for form, save, done in (
             (step_form, _step_add, "Step added."),
             (edit_form, _scenario_edit, "Scenario saved."),
         ):
             if form.is_bound and form.is_valid():
-                try:
+                with refusal_on(form):
                     save(current, request, form.cleaned_data)
-                except ApplicationError as error:
-                    show_error(form, error)
-                else:
                     messages.success(request, done)
                     return redirect("scenario", engagement.public_id, current.public_id)
         if not (step_form.is_bound or edit_form.is_bound):
@@ -418,7 +399,7 @@ def uat(request: HttpRequest, public_id) -> HttpResponse:
     engagement = engagement_or_404(public_id)
     form = UatRoundForm(request.POST or None, engagement=engagement, prefix="round")
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             created = services.uat_round_create(
                 engagement=engagement,
                 actor=request.user,
@@ -426,9 +407,6 @@ def uat(request: HttpRequest, public_id) -> HttpResponse:
                 participants=list(form.cleaned_data["participants"]),
                 scenarios=list(form.cleaned_data["scenarios"]),
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(
                 request, f"“{created.name}” started: participants see it in the portal."
             )

@@ -11,7 +11,6 @@ threshold: the live counts are not in it.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 
 from django.conf import settings
@@ -37,6 +36,7 @@ from engagements.models import Engagement, PhaseStatus, Stakeholder, Stakeholder
 from engagements.phases import Phase
 from engagements.services import email_queue
 from engagements.services.signoffs import phase_edit, phase_is_open, phase_state_peek
+from engagements.uploads import upload_name
 
 ENABLEMENT = Phase.ENABLEMENT
 
@@ -201,7 +201,7 @@ def attachment_add(
     *, module: TrainingModule, actor: User, upload: UploadedFile | None
 ) -> TrainingAttachment:
     _check_upload(upload)
-    base = os.path.basename(upload.name)
+    base = upload_name(upload.name)
     stored = ""
     try:
         with phase_edit(engagement=module.engagement, phase=ENABLEMENT, actor=actor) as locked:
@@ -209,7 +209,7 @@ def attachment_add(
                 f"training/{locked.public_id}/{module.public_id}/{base}", upload
             )
             return TrainingAttachment.objects.create(
-                firm=locked.firm, module=module, file=stored, name=base[:200], size=upload.size
+                firm=locked.firm, module=module, file=stored, name=base, size=upload.size
             )
     except BaseException:
         # Nothing was recorded: storage keeps nothing the database does not know about.

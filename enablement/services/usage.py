@@ -52,6 +52,7 @@ from enablement.models import (
 )
 from engagements.errors import ApplicationError
 from engagements.models import Engagement, Stakeholder, User
+from engagements.uploads import upload_name
 
 MAX_API_EVENTS = 5000
 """Events per API request; larger batches are refused whole (send them in several posts)."""
@@ -319,7 +320,7 @@ def usage_ingest(
         firm=engagement.firm,
         engagement=engagement,
         source=source,
-        filename=filename[:255],
+        filename=upload_name(filename, max_length=255, default=""),
         uploaded_by=actor,
         api_key=api_key,
         received=received,

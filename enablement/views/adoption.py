@@ -30,9 +30,8 @@ from enablement.selectors import adoption as selectors
 from enablement.selectors.training import training_completion_by_role
 from enablement.services import alerts, metrics, usage
 from engagements.access import workspace_view
-from engagements.errors import ApplicationError
 from engagements.models import Engagement, Job, StakeholderRole
-from engagements.pages import engagement_or_404, phase_page, show_error
+from engagements.pages import engagement_or_404, phase_page, refusal_on
 from engagements.phases import Phase
 
 PAGE_SIZE = 20
@@ -174,7 +173,7 @@ def adoption_data(request: HttpRequest, public_id) -> HttpResponse:
     if form is not None and form.is_valid():
         data = dict(form.cleaned_data)
         upload_file = data.pop("file")
-        try:
+        with refusal_on(form):
             ingest = usage.login_csv_ingest if which == "logins" else usage.record_export_ingest
             upload = ingest(
                 engagement=engagement,
@@ -183,9 +182,6 @@ def adoption_data(request: HttpRequest, public_id) -> HttpResponse:
                 actor=request.user,
                 **data,
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             if upload.status == UploadStatus.ACCEPTED:
                 messages.success(
                     request,
@@ -310,16 +306,13 @@ def adoption_settings(request: HttpRequest, public_id) -> HttpResponse:
     )
     if post is not None:
         if settings_form.is_valid() and thresholds_form.is_valid():
-            try:
+            with refusal_on(thresholds_form):
                 alerts.adoption_settings_update(
                     engagement=engagement,
                     actor=request.user,
                     consecutive_weeks=settings_form.cleaned_data["consecutive_weeks"],
                     thresholds=thresholds_form.values(),
                 )
-            except ApplicationError as error:
-                show_error(thresholds_form, error)
-            else:
                 messages.success(
                     request, "Thresholds saved. Alerts follow them from the next alerts run."
                 )
@@ -352,13 +345,10 @@ def adoption_feature_add(request: HttpRequest, public_id) -> HttpResponse:
         return _back_to_settings(engagement, "key-features")
     form = KeyFeatureForm(request.POST, prefix="feature")
     if form.is_valid():
-        try:
+        with refusal_on(form):
             feature = metrics.key_feature_add(
                 engagement=engagement, actor=request.user, **form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(
                 request,
                 f"“{feature.name}” is a key feature of {feature.get_role_display()}. "
@@ -390,13 +380,10 @@ def adoption_field_add(request: HttpRequest, public_id) -> HttpResponse:
         return _back_to_settings(engagement, "required-fields")
     form = RequiredFieldForm(request.POST, prefix="field")
     if form.is_valid():
-        try:
+        with refusal_on(form):
             field = metrics.required_field_add(
                 engagement=engagement, actor=request.user, **form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, f"“{field.field_name}” is required on {field.object_name}.")
             return _back_to_settings(engagement, "required-fields")
     context = _settings_context(engagement, {"field": form})

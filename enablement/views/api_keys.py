@@ -11,8 +11,7 @@ from enablement.forms.adoption import ApiKeyForm
 from enablement.models import ApiKey
 from enablement.services import api_keys as services
 from engagements.access import workspace_view
-from engagements.errors import ApplicationError
-from engagements.pages import show_error
+from engagements.pages import refusal_on
 
 PAGE_SIZE = 20
 
@@ -25,13 +24,10 @@ def api_keys(request: HttpRequest) -> HttpResponse:
     form = ApiKeyForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             _, new_key = services.api_key_create(
                 firm=request.membership.firm, actor=request.user, **form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             form = ApiKeyForm()
     keys = ApiKey.objects.select_related("created_by", "revoked_by").order_by(
         "revoked_at", "-created_at", "-id"

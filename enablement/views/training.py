@@ -33,7 +33,7 @@ from enablement.services.training_catalogue import SUGGESTED_MODULES
 from engagements.access import workspace_view
 from engagements.errors import ApplicationError
 from engagements.models import Engagement
-from engagements.pages import engagement_or_404, phase_page, show_error
+from engagements.pages import engagement_or_404, phase_page, refusal_on, show_error
 from engagements.phases import Phase
 
 ENABLEMENT = Phase.ENABLEMENT
@@ -76,13 +76,10 @@ def enablement(request: HttpRequest, public_id) -> HttpResponse:
     engagement = engagement_or_404(public_id)
     form = ModuleForm(request.POST or None, prefix="module")
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             module = services.module_create(
                 engagement=engagement, actor=request.user, **form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(
                 request,
                 f"“{module.title}” added. Add a quiz or attachments below if it needs them.",
@@ -111,13 +108,10 @@ def enablement_settings(request: HttpRequest, public_id) -> HttpResponse:
     engagement = engagement_or_404(public_id)
     form = EnablementSettingsForm(request.POST, prefix="settings")
     if form.is_valid():
-        try:
+        with refusal_on(form):
             services.enablement_settings_update(
                 engagement=engagement, actor=request.user, **form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, "Completion threshold saved.")
             return redirect(f"{reverse('enablement', args=[engagement.public_id])}#completion")
     context = _training_context(engagement, {"settings": form})
@@ -205,11 +199,8 @@ def training_module(request: HttpRequest, public_id, module_id) -> HttpResponse:
     module = _module(engagement, module_id)
     form = ModuleForm(request.POST or None, instance=module, prefix="module")
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             services.module_update(module=module, actor=request.user, **form.cleaned_data)
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, f"“{module.title}” saved.")
             return redirect("training_module", engagement.public_id, module.public_id)
     if form.is_bound:
@@ -293,12 +284,8 @@ def training_question_delete(request: HttpRequest, public_id, module_id, questio
             "back": back,
         }
         return render(request, "enablement/confirm_delete.html", context)
-    try:
-        services.question_delete(question=question, actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, "Question removed.")
+    services.question_delete(question=question, actor=request.user)
+    messages.success(request, "Question removed.")
     return redirect(back)
 
 
@@ -309,13 +296,10 @@ def training_attachment_add(request: HttpRequest, public_id, module_id) -> HttpR
     module = _module(engagement, module_id)
     form = AttachmentForm(request.POST, request.FILES, prefix="attachment")
     if form.is_valid():
-        try:
+        with refusal_on(form):
             attachment = services.attachment_add(
                 module=module, actor=request.user, upload=form.cleaned_data["file"]
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, f"“{attachment.name}” attached.")
             return redirect(
                 f"{reverse('training_module', args=[engagement.public_id, module.public_id])}"
@@ -348,12 +332,8 @@ def training_attachment_delete(request: HttpRequest, public_id, module_id, attac
             "back": back,
         }
         return render(request, "enablement/confirm_delete.html", context)
-    try:
-        services.attachment_delete(attachment=attachment, actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"“{attachment.name}” removed.")
+    services.attachment_delete(attachment=attachment, actor=request.user)
+    messages.success(request, f"“{attachment.name}” removed.")
     return redirect(back)
 
 
@@ -395,14 +375,8 @@ def training_unassign(request: HttpRequest, public_id, module_id, assignment_id)
             "back": back,
         }
         return render(request, "enablement/confirm_delete.html", context)
-    try:
-        services.assignment_delete(assignment=assignment, actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request, f"“{module.title}” unassigned from {assignment.stakeholder.name}."
-        )
+    services.assignment_delete(assignment=assignment, actor=request.user)
+    messages.success(request, f"“{module.title}” unassigned from {assignment.stakeholder.name}.")
     return redirect(back)
 
 

@@ -3,6 +3,7 @@ from engagements.models.base import TenantManager, TenantModel
 from engagements.models.charter import (
     Cadence,
     Charter,
+    CharterVersion,
     HeadcountLine,
     Meeting,
     Milestone,
@@ -42,6 +43,7 @@ __all__ = [
     "ActivityKind",
     "Cadence",
     "Charter",
+    "CharterVersion",
     "Client",
     "Decision",
     "DocumentVersion",

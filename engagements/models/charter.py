@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from engagements.models.base import TenantModel
+from engagements.models.documents import DocumentVersion
 from engagements.models.engagement import Engagement, Stakeholder, StakeholderRole
 from engagements.phases import Phase
 
@@ -224,3 +225,23 @@ class RaciAssignment(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.stakeholder.name}: {self.responsibility} in {self.phase}"
+
+
+class CharterVersion(DocumentVersion):
+    """One rendered alignment charter PDF: v1, v2, … Its job record carries the progress."""
+
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.CASCADE, related_name="charter_versions"
+    )
+
+    filename_stem = "alignment-charter"
+
+    class Meta(DocumentVersion.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["engagement", "number"], name="charter_version_number_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Alignment charter v{self.number}"

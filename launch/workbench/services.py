@@ -46,6 +46,7 @@ from engagements.services.jobs import (
     job_succeed,
 )
 from engagements.services.signoffs import phase_edit
+from engagements.uploads import upload_name
 from launch.migration.mapping import FieldMapping, ObjectMapping, mapping_problems
 from launch.migration.schema import DEFAULT_SCHEMA, SchemaError, TargetObject, validate_schema
 from launch.migration.sources import SourceError, inspect_source, iter_rows
@@ -300,7 +301,7 @@ def source_upload(
     """Store an uploaded legacy export for `target` (streamed to storage chunk by chunk) and
     inspect it: now when it is small, in a background job when it is big. A refused file keeps
     its row with the reason; its bytes are not kept."""
-    filename = Path(uploaded.name or "upload").name
+    filename = upload_name(uploaded.name, max_length=255)
     if not filename.lower().endswith(UPLOAD_EXTENSIONS):
         raise ApplicationError(
             f"“{filename}” is not a CSV or XLSX file. Export the data as CSV (or XLSX) and "

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from engagements.access import workspace_view
 from engagements.errors import ApplicationError
 from engagements.models import Engagement
-from engagements.pages import engagement_or_404, phase_page, show_error
+from engagements.pages import engagement_or_404, phase_page, refusal_on
 from engagements.phases import Phase
 from launch.migration.mapping import (
     FieldMapping,
@@ -107,13 +107,10 @@ def migration(request: HttpRequest, public_id) -> HttpResponse:
     if setup is not None:
         form = MigrationSettingsForm(request.POST or None, instance=setup, prefix="settings")
         if request.method == "POST" and form.is_valid():
-            try:
+            with refusal_on(form):
                 services.migration_settings_update(
                     engagement=engagement, actor=request.user, **form.cleaned_data
                 )
-            except ApplicationError as error:
-                show_error(form, error)
-            else:
                 messages.success(request, "Migration settings saved.")
                 return redirect("migration", engagement.public_id)
     elif request.method == "POST":
@@ -138,15 +135,11 @@ def migration(request: HttpRequest, public_id) -> HttpResponse:
 @require_POST
 def migration_start(request: HttpRequest, public_id) -> HttpResponse:
     engagement = engagement_or_404(public_id)
-    try:
-        services.migration_start(engagement=engagement, actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request, "Data migration set up with the default account, contact, deal and "
-            "activity schema. Upload the legacy exports next."
-        )  # fmt: skip
+    services.migration_start(engagement=engagement, actor=request.user)
+    messages.success(
+        request, "Data migration set up with the default account, contact, deal and "
+        "activity schema. Upload the legacy exports next."
+    )  # fmt: skip
     return redirect("migration", engagement.public_id)
 
 
@@ -172,16 +165,13 @@ def migration_sources(request: HttpRequest, public_id) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         target = next(o for o in objects if o.name == form.cleaned_data["target"])
-        try:
+        with refusal_on(form):
             upload = services.source_upload(
                 engagement=engagement,
                 actor=request.user,
                 target=target,
                 uploaded=form.cleaned_data["file"],
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             if upload.status == SourceStatus.FAILED:
                 form.add_error("file", f"Refused: {upload.error} Fix the file and choose it again.")
             else:
@@ -236,13 +226,10 @@ def migration_schema(request: HttpRequest, public_id) -> HttpResponse:
     engagement = engagement_or_404(public_id)
     form = ObjectForm(request.POST or None, prefix="object")
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             obj = services.schema_object_add(
                 engagement=engagement, actor=request.user, **form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, f"{obj.label} added. Add its fields below.")
             return redirect(
                 f"{reverse('migration_schema', args=[engagement.public_id])}#{obj.name}"
@@ -286,13 +273,10 @@ def migration_field_add(request: HttpRequest, public_id, target_id) -> HttpRespo
     objects = _objects(engagement)
     form = FieldForm(request.POST, objects=objects, prefix=f"field-{target.name}")
     if form.is_valid():
-        try:
+        with refusal_on(form):
             field = services.schema_field_save(
                 target=target, actor=request.user, **form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, f"{target.label} · {field.label} added.")
             url = reverse("migration_schema", args=[engagement.public_id])
             return redirect(f"{url}#{target.name}")
@@ -324,13 +308,10 @@ def migration_field_edit(request: HttpRequest, public_id, field_id) -> HttpRespo
         request.POST or None, objects=objects, edit=True, initial=initial, prefix="field"
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             services.schema_field_save(
                 target=field.target, actor=request.user, field=field, **form.cleaned_data
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, f"{field.target.label} · {field.label} saved.")
             url = reverse("migration_schema", args=[engagement.public_id])
             return redirect(f"{url}#{field.target.name}")
@@ -439,7 +420,7 @@ def migration_mapping(request: HttpRequest, public_id, target_id) -> HttpRespons
     )
     warnings: list[str] = []
     if request.method == "POST" and upload is not None and form.is_valid():
-        try:
+        with refusal_on(form):
             _, warnings = services.mapping_save(
                 target=obj,
                 actor=request.user,
@@ -447,9 +428,6 @@ def migration_mapping(request: HttpRequest, public_id, target_id) -> HttpRespons
                 fields=form.cleaned_data["mapping"],
                 headers=headers,
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, f"{obj.label} mapping saved.")
             for warning in warnings:
                 messages.warning(request, warning)
@@ -491,13 +469,10 @@ def migration_runs(request: HttpRequest, public_id) -> HttpResponse:
     engagement = engagement_or_404(public_id)
     form = RunForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             run = services.run_request(
                 engagement=engagement, actor=request.user, kind=form.cleaned_data["kind"]
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, f"{run} started.")
             return redirect("migration_run", engagement.public_id, run.public_id)
     context = _page(
@@ -678,11 +653,8 @@ def migration_dataset(request: HttpRequest, public_id, dataset_id) -> HttpRespon
     dataset = _dataset(engagement, dataset_id)
     form = NoteForm(request.POST or None, initial={"note": dataset.note}, prefix="note")
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             services.dataset_note_save(dataset=dataset, actor=request.user, **form.cleaned_data)
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             messages.success(request, f"Note on {dataset} saved.")
             return redirect("migration_dataset", engagement.public_id, dataset.public_id)
     current = selectors.current_dataset(engagement=engagement)
@@ -709,13 +681,10 @@ def migration_rollback(request: HttpRequest, public_id, dataset_id) -> HttpRespo
     dataset = _dataset(engagement, dataset_id)
     form = RollbackForm(request.POST or None, prefix="rollback")
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form):
             services.dataset_rollback(
                 dataset=dataset, actor=request.user, reason=form.cleaned_data["reason"]
             )
-        except ApplicationError as error:
-            show_error(form, error)
-        else:
             previous = selectors.current_dataset(engagement=engagement)
             messages.success(
                 request,

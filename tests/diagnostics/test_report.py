@@ -18,6 +18,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from diagnostics import services
+from diagnostics.documents import REPORT
 from diagnostics.models import (
     ProcessView,
     ReportVersion,
@@ -33,6 +34,7 @@ from engagements.models import (
     StakeholderRole,
 )
 from engagements.phases import Phase
+from engagements.services import documents
 from engagements.services.charter import charter_item_create
 from engagements.tenancy import tenant_scope
 from tests.factories import StakeholderFactory
@@ -145,8 +147,8 @@ def diag(firm_a_scope):
 
 def request_render(world, committed) -> ReportVersion:
     with committed():
-        version = services.report_render_request(
-            engagement=world.engagement, actor=world.consultant
+        version = documents.document_request(
+            kind=REPORT, engagement=world.engagement, actor=world.consultant
         )
     version.refresh_from_db()
     return version
@@ -227,7 +229,7 @@ def test_a_crashed_render_shows_the_error_and_a_retry_renders_it(diag, committed
     def crash(*args, **kwargs):
         raise ValueError("boom")
 
-    monkeypatch.setattr("diagnostics.report.render_report_pdf", crash)
+    monkeypatch.setattr("engagements.pdf.document_pdf", crash)
     version = request_render(diag, committed)
 
     assert not version.is_ready
@@ -238,7 +240,7 @@ def test_a_crashed_render_shows_the_error_and_a_retry_renders_it(diag, committed
 
     monkeypatch.undo()
     with committed():
-        services.report_render_retry(version=version)
+        documents.document_retry(kind=REPORT, version=version)
     version.refresh_from_db()
 
     assert version.is_ready
@@ -253,16 +255,18 @@ def test_a_crashed_render_shows_the_error_and_a_retry_renders_it(diag, committed
 def test_a_rendered_version_is_not_rendered_again(diag, committed):
     version = request_render(diag, committed)
     with pytest.raises(ApplicationError, match="already rendered"):
-        services.report_render_retry(version=version)
-    assert services.report_render(version_id=version.pk).file == version.file
+        documents.document_retry(kind=REPORT, version=version)
+    assert documents.document_render(kind=REPORT, version_id=version.pk).file == version.file
 
 
 def test_a_version_still_waiting_for_its_render_cannot_be_retried(diag):
-    version = services.report_render_request(engagement=diag.engagement, actor=diag.consultant)
+    version = documents.document_request(
+        kind=REPORT, engagement=diag.engagement, actor=diag.consultant
+    )
     # Its render is queued for after the commit, which this test never lets happen.
     assert version.job.status == JobStatus.QUEUED
     with pytest.raises(ApplicationError, match="still rendering"):
-        services.report_render_retry(version=version)
+        documents.document_retry(kind=REPORT, version=version)
 
 
 # --- delivery by real SMTP ---------------------------------------------------------------------
@@ -320,7 +324,7 @@ def body(message: EmailMessage) -> str:
 
 
 def statuses(version: ReportVersion) -> dict[str, str]:
-    (version,) = services.with_deliveries([version])
+    (version,) = documents.with_deliveries(REPORT, [version])
     return {row.to: row.status for row in version.delivery_list}
 
 
@@ -333,7 +337,9 @@ def test_each_recipient_gets_the_pdf_attached_and_a_portal_link(diag, committed,
     people = recipients(diag, 3)
 
     with committed():
-        services.report_send(version=version, actor=diag.consultant, recipients=people)
+        documents.document_send(
+            kind=REPORT, version=version, actor=diag.consultant, recipients=people
+        )
 
     assert sorted(m["To"] for m in smtp.messages) == sorted(p.email for p in people)
     for message in smtp.messages:
@@ -353,8 +359,11 @@ def test_a_report_too_large_to_attach_is_linked_instead(diag, committed, smtp, s
     version = request_render(diag, committed)
 
     with committed():
-        services.report_send(
-            version=version, actor=diag.consultant, recipients=[diag.approver_stakeholder]
+        documents.document_send(
+            kind=REPORT,
+            version=version,
+            actor=diag.consultant,
+            recipients=[diag.approver_stakeholder],
         )
 
     [message] = smtp.messages
@@ -370,10 +379,10 @@ def test_a_delivery_that_fails_part_way_is_finished_by_a_retry_without_sending_t
     version = request_render(diag, committed)
     people = recipients(diag, 5)
     # The rows are written now; the delivery job is left to run by hand below.
-    services.report_send(version=version, actor=diag.consultant, recipients=people)
+    documents.document_send(kind=REPORT, version=version, actor=diag.consultant, recipients=people)
     smtp.refuse = {p.email for p in people[2:]}  # the server refuses 3 to 5, this time
 
-    services.report_deliver(version_id=version.pk)
+    documents.document_deliver(kind=REPORT, version_id=version.pk)
 
     assert sorted(m["To"] for m in smtp.messages) == [people[0].email, people[1].email]
     sent = [email for email, status in statuses(version).items() if status == EmailStatus.SENT]
@@ -383,27 +392,31 @@ def test_a_delivery_that_fails_part_way_is_finished_by_a_retry_without_sending_t
     assert "try later" in refused.last_error
 
     smtp.refuse = set()
-    services.report_deliver(version_id=version.pk)  # not due yet: nothing is sent early
+    documents.document_deliver(
+        kind=REPORT, version_id=version.pk
+    )  # not due yet: nothing is sent early
     assert len(smtp.messages) == 2
     OutboundEmail.objects.filter(status=EmailStatus.RETRYING).update(next_attempt_at=timezone.now())
-    services.report_deliver(version_id=version.pk)
+    documents.document_deliver(kind=REPORT, version_id=version.pk)
 
     assert sorted(m["To"] for m in smtp.messages) == sorted(p.email for p in people)
     assert statuses(version) == {p.email: EmailStatus.SENT for p in people}
 
     with committed():
-        services.report_send(version=version, actor=diag.consultant, recipients=people)
-    services.report_deliver(version_id=version.pk)
+        documents.document_send(
+            kind=REPORT, version=version, actor=diag.consultant, recipients=people
+        )
+    documents.document_deliver(kind=REPORT, version_id=version.pk)
     assert len(smtp.messages) == 5
 
 
 def test_a_refused_recipient_does_not_hold_back_the_others(diag, committed, smtp):
     version = request_render(diag, committed)
     people = recipients(diag, 5)
-    services.report_send(version=version, actor=diag.consultant, recipients=people)
+    documents.document_send(kind=REPORT, version=version, actor=diag.consultant, recipients=people)
     smtp.refuse = {p.email for p in people[2:]}
 
-    services.report_deliver(version_id=version.pk)
+    documents.document_deliver(kind=REPORT, version_id=version.pk)
 
     assert statuses(version) == {
         **{p.email: EmailStatus.SENT for p in people[:2]},
@@ -415,9 +428,13 @@ def test_sending_a_version_again_to_the_same_people_sends_nothing_new(diag, comm
     version = request_render(diag, committed)
     people = recipients(diag, 2)
     with committed():
-        first = services.report_send(version=version, actor=diag.consultant, recipients=people)
+        first = documents.document_send(
+            kind=REPORT, version=version, actor=diag.consultant, recipients=people
+        )
     with committed():
-        again = services.report_send(version=version, actor=diag.consultant, recipients=people)
+        again = documents.document_send(
+            kind=REPORT, version=version, actor=diag.consultant, recipients=people
+        )
 
     assert [row.pk for row in again] == [row.pk for row in first]
     assert len(smtp.messages) == 2
@@ -427,11 +444,14 @@ def test_a_version_is_sent_only_once_it_is_rendered(diag, committed, monkeypatch
     def crash(*args, **kwargs):
         raise ValueError("boom")
 
-    monkeypatch.setattr("diagnostics.report.render_report_pdf", crash)
+    monkeypatch.setattr("engagements.pdf.document_pdf", crash)
     version = request_render(diag, committed)
     with pytest.raises(ApplicationError, match="not been rendered yet"):
-        services.report_send(
-            version=version, actor=diag.consultant, recipients=[diag.approver_stakeholder]
+        documents.document_send(
+            kind=REPORT,
+            version=version,
+            actor=diag.consultant,
+            recipients=[diag.approver_stakeholder],
         )
     assert not OutboundEmail.objects.filter(dedupe_key__startswith="report:").exists()
 
@@ -451,8 +471,8 @@ def _wait_for(condition, seconds: float = 60.0) -> bool:
 def test_a_real_worker_renders_the_report_and_delivers_it(celery_worker_thread, world):
     with tenant_scope(world.firm_a):
         fill_the_diagnostic(world)
-        version = services.report_render_request(
-            engagement=world.engagement, actor=world.consultant
+        version = documents.document_request(
+            kind=REPORT, engagement=world.engagement, actor=world.consultant
         )
 
         def rendered() -> bool:
@@ -464,8 +484,11 @@ def test_a_real_worker_renders_the_report_and_delivers_it(celery_worker_thread, 
         assert version.digest == hashlib.sha256(stored_bytes(version)).hexdigest()
         assert version.job.progress == 100
 
-        services.report_send(
-            version=version, actor=world.consultant, recipients=[world.approver_stakeholder]
+        documents.document_send(
+            kind=REPORT,
+            version=version,
+            actor=world.consultant,
+            recipients=[world.approver_stakeholder],
         )
         assert _wait_for(lambda: len(mail.outbox) == 1), "the worker never sent the report"
         [message] = mail.outbox

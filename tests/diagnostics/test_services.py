@@ -6,6 +6,7 @@ import contextlib
 import pytest
 
 from diagnostics import gate, services
+from diagnostics.documents import REPORT
 from diagnostics.models import (
     Finding,
     FindingCategory,
@@ -21,7 +22,7 @@ from diagnostics.models import (
 from engagements.errors import ApplicationError
 from engagements.models import Decision, Engagement, PhaseStatus, StakeholderRole
 from engagements.phases import Phase
-from engagements.services import signoffs
+from engagements.services import documents, signoffs
 from engagements.services.charter import charter_item_create
 from engagements.snapshots import snapshot_digest
 from tests.factories import StakeholderFactory
@@ -91,8 +92,8 @@ def failing_todos(world) -> list[str]:
 
 def render(world, committed) -> ReportVersion:
     with committed():
-        version = services.report_render_request(
-            engagement=world.engagement, actor=world.consultant
+        version = documents.document_request(
+            kind=REPORT, engagement=world.engagement, actor=world.consultant
         )
     version.refresh_from_db()
     assert version.is_ready, version.job.error
@@ -101,7 +102,8 @@ def render(world, committed) -> ReportVersion:
 
 def send(world, version, committed, *recipients) -> None:
     with committed():
-        services.report_send(
+        documents.document_send(
+            kind=REPORT,
             version=version,
             actor=world.consultant,
             recipients=list(recipients) or [world.approver_stakeholder],
@@ -192,12 +194,15 @@ def test_the_report_check_passes_only_once_a_version_is_rendered_and_sent(diag, 
     version = render(diag, committed)
     assert failing_todos(diag) == [f"{REPORT_TODO} to the stakeholders."]  # rendered, not sent
 
-    services.report_send(  # written, but its delivery has not run yet
-        version=version, actor=diag.consultant, recipients=[diag.approver_stakeholder]
+    documents.document_send(
+        kind=REPORT,  # written, but its delivery has not run yet
+        version=version,
+        actor=diag.consultant,
+        recipients=[diag.approver_stakeholder],
     )
     assert failing_todos(diag) == [f"{REPORT_TODO} to the stakeholders."]
 
-    services.report_deliver(version_id=version.pk)
+    documents.document_deliver(kind=REPORT, version_id=version.pk)
     assert failing_todos(diag) == []
     assert gate.latest_sent_version(diag.engagement) == version
 

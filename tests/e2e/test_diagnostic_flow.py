@@ -153,14 +153,14 @@ def test_phase_two_goes_from_a_workshop_to_a_signed_off_report_through_the_brows
     )
     expect(download_link).to_be_visible(timeout=RENDER_TIMEOUT)
     expect(consultant.locator("progress")).to_have_count(0)
-    expect(consultant.locator("article.report-version")).to_contain_text("Report v1")
+    expect(consultant.locator("article.report-version")).to_contain_text("Diagnostic report v1")
 
     # ... and goes to the approver.
     send = consultant.get_by_role("form", name="Send v1 by email")
     send.get_by_label("Dana Approver").check()
     send.get_by_role("button", name="Send report v1").click()
-    expect(_message(consultant)).to_contain_text("Report v1 is on its way to 1 people")
-    deliveries = consultant.get_by_role("table", name="Deliveries of v1")
+    expect(_message(consultant)).to_contain_text("Diagnostic report v1 is on its way to 1 person")
+    deliveries = consultant.get_by_role("table", name="Deliveries of report v1")
     expect(deliveries.get_by_role("row").filter(has_text="dana@xylo.example")).to_contain_text(
         "Sent"
     )
@@ -181,7 +181,7 @@ def test_phase_two_goes_from_a_workshop_to_a_signed_off_report_through_the_brows
     expect(approver.get_by_role("heading", name="Phase 2 · Diagnostic Workshops")).to_be_visible()
     expect(approver.get_by_text("Let reps approve standard discounts")).to_be_visible()
     with approver.expect_download() as downloading:
-        approver.get_by_role("link", name="Download report v1").click()
+        approver.get_by_role("link", name="Download the report v1").click()
     download = downloading.value
     assert download.suggested_filename == "diagnostic-report-v1.pdf"
     version = ReportVersion.unscoped.get(engagement=engagement)

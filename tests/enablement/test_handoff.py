@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
-from enablement.handoff_pdf import render_handoff_pack_html, render_handoff_pack_pdf
+from enablement.documents import HANDOFF_PACK
 from enablement.models import (
     AccessTransfer,
     DocumentTransfer,
@@ -20,6 +20,7 @@ from enablement.models import (
 from enablement.services import handoff as services
 from engagements.errors import ApplicationError
 from engagements.models import JobStatus, OutboundEmail
+from engagements.pdf import document_html, document_pdf
 from engagements.tenancy import tenant_scope
 from tests.conftest import signed_in
 from tests.enablement.training_builders import in_enablement, ready_enablement
@@ -138,6 +139,10 @@ def handoff_url(world, name: str = "handoff", *args) -> str:
     return reverse(name, args=[world.engagement.public_id, *args])
 
 
+def pack_url(world, name: str, *args) -> str:
+    return reverse(name, args=[world.engagement.public_id, "handoff-pack", *args])
+
+
 def test_the_handoff_page_starts_empty(world):
     in_enablement(world)
 
@@ -215,8 +220,8 @@ def test_an_unknown_checklist_kind_is_404(world):
 def test_the_handoff_pack_holds_training_the_checklist_and_support(scoped):
     ready_enablement(scoped)
 
-    html = render_handoff_pack_html(scoped.engagement, version_number=3)
-    pdf, pages = render_handoff_pack_pdf(scoped.engagement, version_number=3)
+    html = document_html(HANDOFF_PACK, scoped.engagement, version_number=3)
+    pdf, pages = document_pdf(HANDOFF_PACK, scoped.engagement, version_number=3)
 
     for words in [
         "Handoff pack", "v3", "Retainer for continued optimisation", "Log your activities",
@@ -236,21 +241,19 @@ def test_a_version_renders_in_the_background_is_emailed_once_and_shared_in_the_p
     http = signed_in(world.consultant)
 
     with committed():
-        http.post(handoff_url(world, "handoff_pack_render"))
+        http.post(pack_url(world, "document_render"))
     version = HandoffPackVersion.unscoped.select_related("job").get()
     assert version.job.status == JobStatus.SUCCEEDED
     assert version.is_ready and version.page_count >= 2
-    download = http.get(handoff_url(world, "handoff_pack_download", version.public_id))
+    download = http.get(pack_url(world, "document_download", version.public_id))
     assert b"".join(download.streaming_content).startswith(b"%PDF")
 
     # Not sent yet: the portal does not offer it.
     approver = signed_in(world.approver)
-    portal_download = reverse(
-        "portal_handoff_pack_download", args=[world.engagement.public_id, version.public_id]
-    )
+    portal_download = pack_url(world, "portal_document_download", version.public_id)
     assert approver.get(portal_download).status_code == 404
 
-    send = handoff_url(world, "handoff_pack_send", version.public_id)
+    send = pack_url(world, "document_send", version.public_id)
     for _ in range(2):
         with committed():
             http.post(send, {"send-recipients": [world.approver_stakeholder.pk]})
@@ -275,9 +278,9 @@ def test_a_failed_render_is_shown_and_can_be_retried(world, committed, monkeypat
     def broken(*args, **kwargs):
         raise ValueError("broken chart")
 
-    monkeypatch.setattr("enablement.handoff_pdf.render_handoff_pack_pdf", broken)
+    monkeypatch.setattr("engagements.pdf.document_pdf", broken)
     with committed():
-        http.post(handoff_url(world, "handoff_pack_render"))
+        http.post(pack_url(world, "document_render"))
     version = HandoffPackVersion.unscoped.select_related("job").get()
     assert version.job.status == JobStatus.FAILED
     assert (
@@ -287,6 +290,6 @@ def test_a_failed_render_is_shown_and_can_be_retried(world, committed, monkeypat
 
     monkeypatch.undo()
     with committed():
-        http.post(handoff_url(world, "handoff_pack_retry", version.public_id))
+        http.post(pack_url(world, "document_retry", version.public_id))
     version.refresh_from_db()
     assert version.is_ready

@@ -7,8 +7,9 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from diagnostics import services as diagnostics
+from diagnostics.documents import REPORT
 from engagements.models import EmailStatus, Job, JobStatus, OutboundEmail
+from engagements.services import documents
 from tests.conftest import signed_in
 from tests.diagnostics.test_report import fill_the_diagnostic, recipients, request_render
 
@@ -23,7 +24,9 @@ def _report_page(world) -> str:
 def test_a_stalled_render_says_so_and_offers_a_retry_that_renders_it(firm_a_scope, committed):
     world = firm_a_scope
     fill_the_diagnostic(world)
-    version = diagnostics.report_render_request(engagement=world.engagement, actor=world.consultant)
+    version = documents.document_request(
+        kind=REPORT, engagement=world.engagement, actor=world.consultant
+    )
     # Its worker was lost: running, and nothing has reported for longer than JOB_STALE_AFTER.
     Job.objects.filter(pk=version.job_id).update(
         status=JobStatus.RUNNING,
@@ -35,7 +38,9 @@ def test_a_stalled_render_says_so_and_offers_a_retry_that_renders_it(firm_a_scop
 
     assert "Rendering has stalled: no worker has reported on it since" in page
     assert "Retry rendering" in page
-    retry = reverse("report_retry", args=[world.engagement.public_id, version.public_id])
+    retry = reverse(
+        "document_retry", args=[world.engagement.public_id, "report", version.public_id]
+    )
     with committed():
         response = signed_in(world.consultant).post(retry)
     assert response.status_code == 302
@@ -47,7 +52,7 @@ def test_a_stalled_render_says_so_and_offers_a_retry_that_renders_it(firm_a_scop
 def test_a_render_in_progress_offers_no_retry(firm_a_scope):
     world = firm_a_scope
     fill_the_diagnostic(world)
-    diagnostics.report_render_request(engagement=world.engagement, actor=world.consultant)
+    documents.document_request(kind=REPORT, engagement=world.engagement, actor=world.consultant)
 
     page = _report_page(world)
 
@@ -62,7 +67,7 @@ def test_deliveries_read_as_queued_sending_sent_retrying_and_failed_with_a_resen
     fill_the_diagnostic(world)
     version = request_render(world, committed)
     people = recipients(world, 5)
-    diagnostics.report_send(version=version, actor=world.consultant, recipients=people)
+    documents.document_send(kind=REPORT, version=version, actor=world.consultant, recipients=people)
     rows = {row.to: row for row in OutboundEmail.objects.filter(dedupe_key__startswith="report:")}
     later = timezone.now() + timedelta(minutes=15)
     states = {

@@ -1,10 +1,13 @@
-"""Uploads cannot hold the web tier: an oversized body is refused before it is read."""
+"""Uploads cannot hold the web tier: an oversized body is refused before it is read; and what
+is stored and shown of whatever name the browser sent."""
 
 import io
 
+import pytest
 from django.core.handlers.wsgi import WSGIHandler
 from django.test import Client
 
+from engagements.uploads import upload_name
 from tests.conftest import signed_in
 
 MB = 1024 * 1024
@@ -80,3 +83,32 @@ def test_a_streamed_upload_is_stopped_as_it_passes_the_limit(world, settings):
 def test_forms_without_files_are_untouched(world):
     response = Client().post("/accounts/login/", {"username": "x@y.z", "password": "nope"})
     assert response.status_code == 200
+
+
+def test_a_long_name_is_cut_to_the_column_with_its_extension_kept():
+    name = upload_name("a" * 300 + ".png")
+
+    assert len(name) == 200
+    assert name.endswith("a.png")
+
+
+def test_a_long_name_in_a_non_latin_script_also_fits_the_file_system():
+    name = upload_name("報告" * 200 + ".pdf")
+
+    assert name.endswith(".pdf")
+    assert len(name.encode()) <= 247
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("C:\\Users\\ray\\Desktop\\step one.png", "step one.png"),
+        ("../../etc/passwd", "passwd"),
+        ("step\tone\n.png", "step one.png"),
+        ("  ", "upload"),
+        ("...", "upload"),
+        ("notes.this is not an extension", "notes.this is not an extension"),
+    ],
+)
+def test_folders_control_characters_and_blank_names_are_normalised(sent, kept):
+    assert upload_name(sent) == kept

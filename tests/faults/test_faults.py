@@ -18,10 +18,11 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 
-from diagnostics import services as diagnostics
+from diagnostics.documents import REPORT
 from diagnostics.models import ReportVersion
 from engagements import services
 from engagements.models import EmailStatus, Job, JobStatus, OutboundEmail
+from engagements.services import documents
 from engagements.tenancy import tenant_scope
 from tests.conftest import requires_postgres
 from tests.diagnostics.test_report import fill_the_diagnostic, recipients
@@ -41,8 +42,8 @@ WITHIN_THE_WATCHDOG = 45
 def _request_render(world) -> ReportVersion:
     with tenant_scope(world.firm_a):
         fill_the_diagnostic(world)
-        return diagnostics.report_render_request(
-            engagement=world.engagement, actor=world.consultant
+        return documents.document_request(
+            kind=REPORT, engagement=world.engagement, actor=world.consultant
         )
 
 
@@ -226,7 +227,9 @@ def test_a_database_connection_cut_mid_send_to_five_loses_nobody(faults, world, 
     with tenant_scope(world.firm_a):
         people = recipients(world, 5)
         version = ReportVersion.objects.get(pk=version.pk)
-        rows = diagnostics.report_send(version=version, actor=world.consultant, recipients=people)
+        rows = documents.document_send(
+            kind=REPORT, version=version, actor=world.consultant, recipients=people
+        )
     wait_for(faults.marker("sent-2").exists, 60, "the second email to be accepted")
 
     cut = _cut_the_workers_connections()

@@ -333,6 +333,32 @@ def test_the_evidence_downloads_as_an_attachment(as_consultant, build):
     assert b"".join(response.streaming_content) == b"PNGDATA"
 
 
+def test_evidence_with_a_very_long_name_is_kept_under_a_name_cut_to_fit(as_consultant, build):
+    scenario = a_scenario(build)
+    first, second = scenario.steps.all()
+    long_name = "pipeline screenshot " + "x" * 280 + ".png"
+
+    response = as_consultant.post(
+        _url(build, "scenario_run", scenario.public_id),
+        {
+            f"status-{first.public_id}": "passed",
+            f"status-{second.public_id}": "passed",
+            f"evidence-{first.public_id}": SimpleUploadedFile(long_name, b"PNGDATA"),
+        },
+        follow=True,
+    )
+
+    assert "Run recorded: passed." in _visible(response)
+    result = StepResult.objects.exclude(evidence="").get()
+    assert len(result.evidence_name) == 200
+    assert result.evidence_name.startswith("pipeline screenshot xxx")
+    assert result.evidence_name.endswith(".png")
+    download = as_consultant.get(
+        _url(build, "evidence_download", result.run.public_id, result.public_id)
+    )
+    assert b"".join(download.streaming_content) == b"PNGDATA"
+
+
 def test_a_result_without_evidence_has_nothing_to_download(as_consultant, build):
     scenario = a_scenario(build)
     run = a_run(build, scenario)
