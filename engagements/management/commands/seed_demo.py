@@ -1,7 +1,8 @@
 """Create the demo firm `make run` shows. Running it again creates nothing new.
 
-One client, Acme Robotics, with an engagement in each of Phases 1, 2, 3, 5 and 6. The Phase 5
-and Phase 6 ones are filled by `launch.demo` and `enablement.demo`."""
+One client, Acme Robotics, with an engagement in each of Phases 1, 2, 3, 5 and 6, and a second
+Phase 1 one stalled with an overdue sign-off. The Phase 5 and Phase 6 ones are filled by
+`launch.demo` and `enablement.demo`."""
 
 import logging
 from datetime import date, timedelta
@@ -75,10 +76,11 @@ STALLED_SINCE_DAYS = {"APAC expansion": 35}
 
 class Command(BaseCommand):
     help = (
-        "Create a demo firm with an owner, a consultant, a client with two portal users, and five "
-        "engagements in Phases 1, 2, 3, 5 (launch plan, pilot wave, data migration after a dry "
-        "run) and 6 (training part-completed, eight weeks of adoption with alerts, handoff half "
-        "done). Does nothing if the demo firm exists."
+        "Create a demo firm with an owner, a consultant, a client with two portal users, and six "
+        "engagements: two in Phase 1 awaiting the approver's sign-off (one due in two days, one "
+        "overdue and stalled), and one each in Phases 2, 3, 5 (launch plan, pilot wave, data "
+        "migration after a dry run) and 6 (training part-completed, eight weeks of adoption with "
+        "alerts, handoff half done). Does nothing if the demo firm exists."
     )
 
     def handle(self, *args, **options) -> None:
