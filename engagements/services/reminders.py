@@ -42,6 +42,7 @@ class Notice:
     request: SignoffRequest
     approver: Stakeholder
     due: date
+    today: date
 
 
 def notices_due(*, request: SignoffRequest, rules: GateSettings, today: date) -> list[Notice]:
@@ -54,7 +55,7 @@ def notices_due(*, request: SignoffRequest, rules: GateSettings, today: date) ->
         return []
     _, digest = gates.live_snapshot(engagement=request.engagement, phase=request.phase)
     late = gates.undecided_approvers(request=request, digest=digest)
-    return [Notice(kind, request, approver, due) for kind in kinds for approver in late]
+    return [Notice(kind, request, approver, due, today) for kind in kinds for approver in late]
 
 
 def _kinds_due(request: SignoffRequest, due: date, rules: GateSettings, today: date) -> list[str]:
@@ -138,7 +139,7 @@ def _queue(notice: Notice, *, to: str, name: str, link: str, template: str) -> i
                 "approver": notice.approver,
                 "recipient_name": name,
                 "link": link,
-                "days_late": (timezone.localdate() - notice.due).days,
+                "days_late": (notice.today - notice.due).days,
             },
         )
         if created:

@@ -253,10 +253,14 @@ def test_two_beat_processes_at_once_send_each_notice_once(world):
     results = []
 
     def beat() -> None:
+        # `today` is passed, not frozen: freezegun patches the whole process, and two threads
+        # entering and leaving it at once corrupt its state for every later test.
         try:
-            with tenant_scope(world.firm_a), freeze_time("2026-12-15 08:00"):
+            with tenant_scope(world.firm_a):
                 barrier.wait()
-                results.append(signoff_reminders_send(engagement=world.engagement))
+                results.append(
+                    signoff_reminders_send(engagement=world.engagement, today=date(2026, 12, 15))
+                )
         finally:
             connection.close()
 
