@@ -272,9 +272,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "engagements.tasks.send_daily_digests",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Every 5 minutes: each notice is sent once, so this only sets how soon after its day a
+    # notice goes out (and how soon the demo's overdue request is chased after `make run`).
     "signoff-reminders": {
         "task": "engagements.tasks.send_signoff_reminders",
-        "schedule": 15 * 60.0,
+        "schedule": 5 * 60.0,
     },
     "launch-communications": {"task": "launch.tasks.send_due_communications", "schedule": 60.0},
     "hypercare-escalations": {"task": "launch.tasks.escalate_incidents", "schedule": 60.0},

@@ -37,7 +37,7 @@ def outbox_sweep() -> None:
 
 @waypoint_task
 def send_signoff_reminders() -> None:
-    """Every 15 minutes (Celery beat): remind, tell overdue and escalate the approvers of every
+    """Every 5 minutes (Celery beat): remind, tell overdue and escalate the approvers of every
     open sign-off request who have not decided. Each notice goes out once, so running again,
     or in two beat processes at once, sends nothing more."""
     each_engagement(
