@@ -1,16 +1,12 @@
 """Celery tasks of the engagements app: thin, on the shared policy (engagements.taskpolicy)."""
 
-import logging
-
-from engagements.beat import each_engagement
+from engagements.beat import each_engagement, each_firm
 from engagements.models import Engagement, Firm, RequestStatus
 from engagements.services import digest, documents, email_deliver, reminders
 from engagements.services.jobs import jobs_watchdog as _jobs_watchdog
 from engagements.services.outbox import outbox_sweep as _outbox_sweep
 from engagements.taskpolicy import waypoint_task
 from engagements.tenancy import tenant_scope
-
-logger = logging.getLogger(__name__)
 
 
 @waypoint_task
@@ -54,15 +50,7 @@ def send_signoff_reminders() -> None:
 def send_daily_digests() -> None:
     """Every morning (Celery beat): each person who chose the daily digest gets one email of
     what waits on them. Firm by firm, so one firm's failure never stops the others."""
-    # Cross-tenant on purpose: beat has no firm; each firm's digests are sent in its own scope.
-    for firm in Firm.objects.order_by("pk"):
-        with tenant_scope(firm):
-            try:
-                digest.digests_send(firm=firm)
-            except Exception:
-                logger.exception(
-                    "Daily digests of firm %s failed; tomorrow's run tries again", firm.pk
-                )
+    each_firm(lambda firm: digest.digests_send(firm=firm), "Daily digests")
 
 
 # --- documents (engagements.registry.DocumentKind) ---------------------------------------------

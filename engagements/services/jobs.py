@@ -19,8 +19,8 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from engagements.models import Engagement, Firm, Job, JobStatus
-from engagements.tenancy import tenant_scope
+from engagements.beat import each_firm
+from engagements.models import Engagement, Job, JobStatus
 
 logger = logging.getLogger(__name__)
 
@@ -213,14 +213,9 @@ def jobs_watchdog() -> dict[str, int]:
     """Every JOB_WATCHDOG_SECONDS (Celery beat): each firm's jobs in flight with a stale
     heartbeat are re-queued or failed. Returns the counts (for logs and tests)."""
     counts = {"requeued": 0, "failed": 0}
-    # Cross-tenant on purpose: beat has no firm; each firm's jobs are handled in its own scope.
-    for firm in Firm.objects.order_by("pk"):
-        with tenant_scope(firm):
-            try:
-                for outcome in jobs_recover_stale():
-                    counts[outcome] += 1
-            except Exception:
-                logger.exception("Job watchdog failed for firm %s; the next run retries", firm.pk)
+    for outcomes in each_firm(lambda firm: jobs_recover_stale(), "Job watchdog"):
+        for outcome in outcomes:
+            counts[outcome] += 1
     return counts
 
 

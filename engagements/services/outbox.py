@@ -26,9 +26,9 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from engagements.beat import each_firm
 from engagements.errors import ApplicationError
 from engagements.models import EmailStatus, Firm, OutboundEmail, User
-from engagements.tenancy import tenant_scope
 
 logger = logging.getLogger(__name__)
 
@@ -233,14 +233,7 @@ def outbox_sweep() -> int:
     from engagements.tasks import deliver_email
 
     queued = 0
-    # Cross-tenant on purpose: beat has no firm; each firm's rows are read in its own scope.
-    for firm in Firm.objects.order_by("pk"):
-        with tenant_scope(firm):
-            try:
-                due = outbox_due()
-            except Exception:
-                logger.exception("Outbox sweep failed for firm %s; the next run retries", firm.pk)
-                continue
+    for firm, due in each_firm(lambda firm: (firm, outbox_due()), "Outbox sweep"):
         for pk in due:
             if enqueue_now(deliver_email, (pk, firm.pk)):
                 queued += 1
