@@ -3,11 +3,11 @@ instead of a reminder for each item. Sent once per person and day (the outbox de
 both), and only when something waits."""
 
 from django.conf import settings
-from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from engagements.models import Firm, Membership
-from engagements.services import email_write
+from engagements.services import email_queue
 from engagements.waiting import WaitingItem, waiting_for_client, waiting_for_staff
 
 
@@ -25,35 +25,27 @@ def digests_send(*, firm: Firm) -> int:
 
 
 def _digest_send(membership: Membership) -> int:
-    from engagements.taskpolicy import enqueue_on_commit
-    from engagements.tasks import deliver_email
-
     items = digest_items(membership=membership)
     if not items:
         return 0
     today = timezone.localdate()
     user = membership.user
-    with transaction.atomic():
-        email, created = email_write(
-            firm=membership.firm,
-            dedupe_key=f"digest:{user.pk}:{today:%Y-%m-%d}",
-            to=user.email,
-            template="emails/daily_digest",
-            context={
-                "recipient_name": user.get_short_name(),
-                "items": items,
-                "today": today,
-                "site_url": settings.SITE_URL,
-                "preferences_url": settings.SITE_URL + _preferences_path(membership),
-            },
-        )
-        if created:
-            enqueue_on_commit(deliver_email, (email.pk, membership.firm_id))
+    _, created = email_queue(
+        firm=membership.firm,
+        dedupe_key=f"digest:{user.pk}:{today:%Y-%m-%d}",
+        to=user.email,
+        template="emails/daily_digest",
+        context={
+            "recipient_name": user.get_short_name(),
+            "items": items,
+            "today": today,
+            "preferences_url": settings.SITE_URL + reverse(_preferences_url_name(membership)),
+        },
+    )
     return int(created)
 
 
-def _preferences_path(membership: Membership) -> str:
-    from django.urls import reverse
-
-    name = "notification_settings" if membership.is_staff_member else "portal_notification_settings"
-    return reverse(name)
+def _preferences_url_name(membership: Membership) -> str:
+    if membership.is_staff_member:
+        return "notification_settings"
+    return "portal_notification_settings"

@@ -74,8 +74,9 @@ def email_write(
 
 def email_queue(
     *, firm: Firm, dedupe_key: str, to: str, template: str, context: dict
-) -> OutboundEmail:
-    """Write the email's row now and send it after the transaction commits.
+) -> tuple[OutboundEmail, bool]:
+    """Write the email's row now and send it after the transaction commits. Returns (row,
+    created), as `email_write` does.
 
     Queuing the same `dedupe_key` twice returns the first row and sends nothing more. If the
     broker cannot be reached the row stays queued and the sweeper sends it.
@@ -88,7 +89,7 @@ def email_queue(
     )
     if created:
         enqueue_on_commit(deliver_email, (email.pk, firm.pk))
-    return email
+    return email, created
 
 
 def _claimable(now) -> Q:

@@ -26,7 +26,7 @@ from engagements.models import (
     Stakeholder,
     StakeholderRole,
 )
-from engagements.services import activity_record, email_write
+from engagements.services import activity_record, email_queue
 from engagements.services import signoffs as gates
 
 
@@ -121,15 +121,13 @@ def _escalation_recipients(notice: Notice) -> list[tuple[str, str, str]]:
 
 
 def _queue(notice: Notice, *, to: str, name: str, link: str, template: str) -> int:
-    from engagements.taskpolicy import enqueue_on_commit
-    from engagements.tasks import deliver_email
-
     request = notice.request
     key = f"chase:{notice.kind}:{request.public_id}:{notice.approver.public_id}"
     if notice.kind == NoticeKind.ESCALATION:
         key += f":{to}"
+    # The timeline line commits with the email's row, so it is written once, as the email is.
     with transaction.atomic():
-        email, created = email_write(
+        _, created = email_queue(
             firm=request.firm,
             dedupe_key=key,
             to=to,
@@ -144,7 +142,6 @@ def _queue(notice: Notice, *, to: str, name: str, link: str, template: str) -> i
         )
         if created:
             _record(notice, to)
-            enqueue_on_commit(deliver_email, (email.pk, request.firm_id))
     return int(created)
 
 

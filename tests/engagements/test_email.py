@@ -13,7 +13,7 @@ from engagements.tasks import deliver_email
 
 
 def _queue(world, key: str = "welcome:1") -> OutboundEmail:
-    return services.email_queue(
+    email, _ = services.email_queue(
         firm=world.firm_a,
         dedupe_key=key,
         to="someone@xylo.example",
@@ -25,6 +25,7 @@ def _queue(world, key: str = "welcome:1") -> OutboundEmail:
             "firm": world.firm_a,
         },
     )
+    return email
 
 
 def test_an_email_is_written_before_it_is_sent_and_sent_after_commit(firm_a_scope, committed):

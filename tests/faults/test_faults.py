@@ -90,7 +90,7 @@ def _queue_emails(world, count: int) -> list[OutboundEmail]:
                     "inviter": "Bob",
                     "firm": world.firm_a,
                 },
-            )
+            )[0]
             for n in range(count)
         ]
 
